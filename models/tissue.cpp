@@ -1,0 +1,49 @@
+#include "models/tissue.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "models/error.hpp"
+
+namespace mesosim {
+
+double Tissue::top_of(std::size_t n) const {
+  double z = 0.0;
+  for (std::size_t m = 0; m < n && m < layers.size(); ++m) z += layers[m].thickness;
+  return z;
+}
+
+double Tissue::total_thickness() const { return top_of(layers.size()); }
+
+std::size_t Tissue::layer_at(double z) const {
+  double bottom = 0.0;
+  for (std::size_t n = 0; n < layers.size(); ++n) {
+    bottom += layers[n].thickness;
+    if (z < bottom) return n;
+  }
+  return layers.empty() ? 0 : layers.size() - 1;
+}
+
+void Tissue::validate(double depth) const {
+  if (layers.empty()) throw InputError("tissue: no layers given; define at least one layer");
+  for (std::size_t n = 0; n < layers.size(); ++n) {
+    const Layer& layer = layers[n];
+    std::ostringstream where;
+    where << "tissue layer " << n + 1 << " ('" << layer.name << "')";
+    if (!(layer.thickness > 0.0) || !std::isfinite(layer.thickness))
+      throw InputError(where.str() + ": thickness must be positive, got " +
+                       std::to_string(layer.thickness) + " m");
+    if (!(layer.fluid_fraction > 0.0 && layer.fluid_fraction <= 1.0))
+      throw InputError(where.str() + ": fluid fraction must be in (0, 1], got " +
+                       std::to_string(layer.fluid_fraction));
+  }
+  const double covered = total_thickness();
+  if (covered < depth * (1.0 - 1e-12)) {
+    std::ostringstream msg;
+    msg << "tissue: the layers cover " << covered * 1e3 << " mm but the domain is " << depth * 1e3
+        << " mm deep; add a layer or thicken the last one to reach the bottom";
+    throw InputError(msg.str());
+  }
+}
+
+}  // namespace mesosim

@@ -1,0 +1,33 @@
+// Layered tissue: a stack of layers by depth (z positive downward from the top of the viable
+// epidermis), each with its own interstitial fluid volume fraction. Per-component transport
+// properties live in Component (component.hpp); this file holds only the geometry of the stack.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mesosim {
+
+/// One tissue layer of the stack.
+struct Layer {
+  std::string name;             ///< e.g. "papillary dermis"
+  double thickness = 0.0;       ///< m
+  double fluid_fraction = 0.3;  ///< interstitial fluid volume fraction phi0, dimensionless (0, 1]
+};
+
+/// Layers from the surface (z = 0) downward. The last layer extends to the bottom of the domain
+/// when the domain is deeper than the stack only if it is marked so by validate(depth).
+struct Tissue {
+  std::vector<Layer> layers;
+
+  /// Depth of the top of layer n, m.
+  double top_of(std::size_t n) const;
+  /// Depth of the bottom of the stack, m.
+  double total_thickness() const;
+  /// Index of the layer containing depth z (an interface belongs to the layer below it).
+  std::size_t layer_at(double z) const;
+  /// Throws InputError unless every layer is sensible and the stack covers [0, depth].
+  void validate(double depth) const;
+};
+
+}  // namespace mesosim

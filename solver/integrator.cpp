@@ -1,0 +1,165 @@
+#include "solver/integrator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "models/error.hpp"
+
+namespace mesosim {
+
+namespace {
+
+/// Largest |a - b| and largest |a| over one component, each scaled by the per-depth factor.
+void max_difference(const Grid& g, const double* a, const double* b, const std::vector<double>& scale,
+                    double& max_diff, double& max_value) {
+  const std::size_t plane = g.plane_size();
+  double diff = 0.0, value = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : diff, value)
+  for (int k = 0; k < g.nz; ++k) {
+    const double* pa = a + std::size_t(k) * plane;
+    const double* pb = b + std::size_t(k) * plane;
+    double d = 0.0, v = 0.0;
+#pragma omp simd reduction(max : d, v)
+    for (std::size_t n = 0; n < plane; ++n) {
+      d = std::max(d, std::abs(pa[n] - pb[n]));
+      v = std::max(v, std::abs(pb[n]));
+    }
+    diff = std::max(diff, d * scale[k]);
+    value = std::max(value, v * scale[k]);
+  }
+  max_diff = diff;
+  max_value = value;
+}
+
+}  // namespace
+
+Integrator::Integrator(const TransportModel& model, const IntegratorSettings& settings)
+    : model_(model), settings_(settings), stepper_(make_stepper(settings.scheme, model)) {
+  std::ostringstream msg;
+  if (settings_.scheme == "explicit") {
+    settings_.adaptive = false;
+    const double limit = stepper_->max_step();
+    if (!(settings_.explicit_safety > 0.0 && settings_.explicit_safety <= 1.0))
+      throw InputError("explicit safety factor must be in (0, 1]");
+    if (settings_.fixed_step == 0.0) settings_.fixed_step = settings_.explicit_safety * limit;
+    if (settings_.fixed_step > limit * (1.0 + 1e-12)) {
+      msg << "explicit scheme: time step " << settings_.fixed_step << " s is unstable; the limit for "
+          << "this grid and tissue is " << limit << " s. Use a step <= " << limit
+          << " s, or scheme = implicit";
+      throw InputError(msg.str());
+    }
+    if (!std::isfinite(settings_.fixed_step))
+      throw InputError("explicit scheme: nothing diffuses, so there is no stable limit; give a fixed step");
+  }
+  if (settings_.adaptive) {
+    if (!(settings_.tolerance > 0.0 && settings_.tolerance < 1.0)) {
+      msg << "tolerance " << settings_.tolerance << " must be in (0, 1), e.g. 1e-3";
+      throw InputError(msg.str());
+    }
+    if (!(settings_.initial_step > 0.0)) throw InputError("initial step must be positive");
+    next_step_ = std::min(settings_.initial_step, settings_.max_step);
+    coarse_ = TransportState(model);
+    fine_ = TransportState(model);
+  } else if (!(settings_.fixed_step > 0.0)) {
+    throw InputError("fixed-step implicit runs need a positive time step; give one or use adaptive stepping");
+  }
+  if (!settings_.adaptive) next_step_ = settings_.fixed_step;
+}
+
+double Integrator::error_estimate(const TransportState& coarse, const TransportState& fine) {
+  const Grid& g = model_.grid();
+  const double richardson = 1.0 / ((1 << stepper_->order()) - 1);
+  const std::vector<double> ones(g.nz, 1.0);
+  double error = 0.0;
+  for (int c = 0; c < model_.n_components(); ++c) {
+    const ComponentCoefficients& co = model_.coefficients(c);
+    double diff = 0.0, peak = 0.0;
+    max_difference(g, coarse.u.component(c), fine.u.component(c), co.partition, diff, peak);
+    peak_ever_[2 * c] = std::max(peak_ever_[2 * c], peak);
+    const double scale = std::max(peak, settings_.floor_fraction * peak_ever_[2 * c]);
+    if (scale > 0.0) error = std::max(error, richardson * diff / scale);
+    if (co.has_binding) {
+      max_difference(g, coarse.bound.component(c), fine.bound.component(c), ones, diff, peak);
+      peak_ever_[2 * c + 1] = std::max(peak_ever_[2 * c + 1], peak);
+      const double bound_scale = std::max(peak, settings_.floor_fraction * peak_ever_[2 * c + 1]);
+      if (bound_scale > 0.0) error = std::max(error, richardson * diff / bound_scale);
+    }
+  }
+  return error / settings_.tolerance;
+}
+
+void Integrator::accept(TransportState& state, double dt) {
+  ++state.n_steps;
+  ++stats_.n_accepted;
+  stats_.last_step = dt;
+  stats_.smallest_step = std::min(stats_.smallest_step, dt);
+  stats_.largest_step = std::max(stats_.largest_step, dt);
+}
+
+void Integrator::advance_to(TransportState& state, double t_end,
+                            const std::function<void(const TransportState&)>& on_step) {
+  if (t_end < state.time) {
+    std::ostringstream msg;
+    msg << "cannot advance backwards from t = " << state.time << " s to " << t_end << " s";
+    throw SolverError(msg.str());
+  }
+  if (!settings_.adaptive) {
+    // Equal steps from an integer counter: t_n = t0 + n h; the last one lands on t_end exactly.
+    const double t0 = state.time, h = settings_.fixed_step;
+    const long n_steps = std::max(1L, long(std::ceil((t_end - t0) / h * (1.0 - 1e-12))));
+    if (t_end == t0) return;
+    for (long n = 1; n <= n_steps; ++n) {
+      const double t_next = n == n_steps ? t_end : t0 + double(n) * h;
+      const double dt = t_next - state.time;
+      stepper_->step(state, dt);
+      ++stats_.n_stepper_calls;
+      state.time = t_next;
+      accept(state, dt);
+      if (on_step) on_step(state);
+    }
+    return;
+  }
+  if (peak_ever_.empty()) peak_ever_.assign(2 * model_.n_components(), 0.0);
+  while (state.time < t_end) {
+    const double remaining = t_end - state.time;
+    double dt = std::min(next_step_, settings_.max_step);
+    bool clipped = false;
+    if (dt >= remaining * (1.0 - 1e-9)) {
+      dt = remaining;
+      clipped = true;
+    } else if (dt > 0.5 * remaining) {
+      dt = 0.5 * remaining;  // two even steps rather than one long and one tiny
+      clipped = true;
+    }
+    coarse_.assign(state);
+    stepper_->step(coarse_, dt);
+    fine_.assign(state);
+    stepper_->step(fine_, 0.5 * dt);
+    stepper_->step(fine_, 0.5 * dt);
+    stats_.n_stepper_calls += 3;
+    const double error = error_estimate(coarse_, fine_);
+    const double factor =
+        error > 0.0 ? std::clamp(0.9 * std::pow(error, -1.0 / (stepper_->order() + 1)), 0.2, 4.0) : 4.0;
+    if (error <= 1.0) {
+      std::swap(state.u.raw(), fine_.u.raw());
+      std::swap(state.bound.raw(), fine_.bound.raw());
+      std::swap(state.ledger, fine_.ledger);
+      state.time = clipped && dt == remaining ? t_end : state.time + dt;
+      accept(state, dt);
+      next_step_ = clipped ? std::max(next_step_, dt * factor) : dt * factor;
+      if (on_step) on_step(state);
+    } else {
+      ++stats_.n_rejected;
+      next_step_ = dt * factor;
+      if (next_step_ < settings_.min_step) {
+        std::ostringstream msg;
+        msg << "adaptive stepping failed at t = " << state.time << " s: the step fell below "
+            << settings_.min_step << " s (error estimate " << error << " x tolerance)";
+        throw SolverError(msg.str());
+      }
+    }
+  }
+}
+
+}  // namespace mesosim

@@ -1,0 +1,67 @@
+// Drives a TimeStepper to a target time. Fixed-step mode takes equal steps (the last one clipped
+// to land exactly on the target). Adaptive mode (implicit scheme) controls the local error by step
+// doubling: one step of dt against two of dt/2; the estimate |two halves - one step| / (2^p - 1)
+// must stay below `tolerance` times the component's current peak concentration (never below
+// `floor_fraction` of its all-time peak, so cleared components do not force tiny steps).
+// The more accurate two-half-step result is kept.
+#pragma once
+
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "solver/time_stepper.hpp"
+
+namespace mesosim {
+
+struct IntegratorSettings {
+  std::string scheme = "implicit";  ///< "implicit" or "explicit"
+  bool adaptive = true;             ///< implicit only; explicit steps are always fixed
+  double tolerance = 1e-3;          ///< relative local error per step (adaptive), dimensionless
+  double floor_fraction = 1e-3;     ///< error scale floor, fraction of the all-time peak
+  double fixed_step = 0.0;          ///< s; 0 = explicit: the stable limit; implicit: required if !adaptive
+  double initial_step = 1.0;        ///< s, first adaptive trial step
+  double max_step = std::numeric_limits<double>::infinity();  ///< s
+  double min_step = 1e-9;           ///< s; an adaptive step below this is a SolverError
+  double explicit_safety = 1.0;     ///< fraction of the stable limit used by default, (0, 1]
+};
+
+struct IntegratorStats {
+  long n_accepted = 0;
+  long n_rejected = 0;
+  long n_stepper_calls = 0;
+  double last_step = 0.0;  ///< s
+  double smallest_step = std::numeric_limits<double>::infinity();
+  double largest_step = 0.0;
+};
+
+class Integrator {
+ public:
+  /// Validates the settings against the model (InputError with the fix when they cannot work).
+  Integrator(const TransportModel& model, const IntegratorSettings& settings);
+
+  /// Advances `state` to exactly t_end. `on_step` (optional) is called after each accepted step.
+  void advance_to(TransportState& state, double t_end,
+                  const std::function<void(const TransportState&)>& on_step = {});
+
+  const IntegratorStats& stats() const { return stats_; }
+  const TimeStepper& stepper() const { return *stepper_; }
+  /// The step the next adaptive attempt will try, s.
+  double next_step() const { return next_step_; }
+
+ private:
+  double error_estimate(const TransportState& coarse, const TransportState& fine);
+  void accept(TransportState& state, double dt);
+
+  const TransportModel& model_;
+  IntegratorSettings settings_;
+  std::unique_ptr<TimeStepper> stepper_;
+  IntegratorStats stats_;
+  double next_step_ = 0.0;
+  std::vector<double> peak_ever_;
+  TransportState coarse_, fine_;  // trial states for step doubling, allocated once
+};
+
+}  // namespace mesosim

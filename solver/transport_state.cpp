@@ -1,0 +1,83 @@
+#include "solver/transport_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mesosim {
+
+TransportState::TransportState(const TransportModel& model)
+    : u(model.grid(), model.n_components()), ledger(model.n_components()) {
+  bool any_binding = false;
+  for (int c = 0; c < model.n_components(); ++c) any_binding |= model.coefficients(c).has_binding;
+  if (any_binding) bound = Field(model.grid(), model.n_components());
+}
+
+void TransportState::assign(const TransportState& other) {
+  time = other.time;
+  n_steps = other.n_steps;
+  std::copy(other.u.raw().begin(), other.u.raw().end(), u.raw().begin());
+  std::copy(other.bound.raw().begin(), other.bound.raw().end(), bound.raw().begin());
+  ledger = other.ledger;
+}
+
+double concentration(const TransportModel& model, const TransportState& state, int c, int k,
+                     std::size_t cell) {
+  return model.coefficients(c).partition[k] * state.u(c, cell);
+}
+
+double add_concentration(const TransportModel& model, TransportState& state, int c,
+                         const std::function<double(double, double, double)>& concentration) {
+  const Grid& g = model.grid();
+  const ComponentCoefficients& co = model.coefficients(c);
+  double added = 0.0;
+  for (int k = 0; k < g.nz; ++k) {
+    double plane = 0.0;
+    for (int j = 0; j < g.ny; ++j)
+      for (int i = 0; i < g.nx; ++i) {
+        const double value = concentration(g.x_centre(i), g.y_centre(j), g.z_centre(k));
+        const double du = value / co.partition[k];
+        state.u(c, g.index(i, j, k)) += du;
+        plane += co.capacity[k] * du;
+      }
+    added += plane * g.cell_volume();
+  }
+  state.ledger[c].injected += added;
+  return added;
+}
+
+void add_mass(const TransportModel& model, TransportState& state, int c, int i, int j, int k,
+              double mass) {
+  const Grid& g = model.grid();
+  state.u(c, g.index(i, j, k)) += mass / (model.coefficients(c).capacity[k] * g.cell_volume());
+  state.ledger[c].injected += mass;
+}
+
+double mass_in_fluid(const TransportModel& model, const TransportState& state, int c) {
+  const Grid& g = model.grid();
+  const double* u = state.u.component(c);
+  double total = 0.0;
+  for (int k = 0; k < g.nz; ++k) {
+    const double* plane = u + std::size_t(k) * g.plane_size();
+    double sum = 0.0;
+    for (std::size_t n = 0; n < g.plane_size(); ++n) sum += plane[n];
+    total += model.coefficients(c).capacity[k] * sum;
+  }
+  return total * g.cell_volume();
+}
+
+double mass_bound(const TransportModel& model, const TransportState& state, int c) {
+  if (state.bound.empty()) return 0.0;
+  const double* b = state.bound.component(c);
+  double total = 0.0;
+  for (std::size_t n = 0; n < model.grid().n_cells(); ++n) total += b[n];
+  return total * model.grid().cell_volume();
+}
+
+double ledger_residual(const TransportModel& model, const TransportState& state, int c) {
+  const MassLedger& l = state.ledger[c];
+  if (l.injected == 0.0) return 0.0;
+  const double in_tissue = mass_in_fluid(model, state, c) + mass_bound(model, state, c);
+  return (l.injected - in_tissue - l.removed()) / l.injected;
+}
+
+}  // namespace mesosim
