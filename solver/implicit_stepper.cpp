@@ -10,6 +10,21 @@
 
 namespace mesosim {
 
+namespace {
+
+/// out[c * n_rows + r] = in[r * n_cols + c], in tiles that stay in L1.
+void transpose(const double* in, int n_rows, int n_cols, double* out) {
+  constexpr int tile = 16;
+  for (int r0 = 0; r0 < n_rows; r0 += tile)
+    for (int c0 = 0; c0 < n_cols; c0 += tile) {
+      const int r1 = std::min(r0 + tile, n_rows), c1 = std::min(c0 + tile, n_cols);
+      for (int r = r0; r < r1; ++r)
+        for (int c = c0; c < c1; ++c) out[std::size_t(c) * n_rows + r] = in[std::size_t(r) * n_cols + c];
+    }
+}
+
+}  // namespace
+
 std::unique_ptr<TimeStepper> make_stepper(const std::string& name, const TransportModel& model) {
   if (name == "explicit") return std::make_unique<ExplicitStepper>(model);
   if (name == "implicit") return std::make_unique<SplitImplicitStepper>(model);
@@ -50,7 +65,10 @@ void SplitImplicitStepper::ensure_scratch() {
   if (scratch_.size() >= n_threads) return;
   const std::size_t size = std::max({std::size_t(g.nx), g.plane_size(), std::size_t(g.nx) * g.nz});
   scratch_.resize(n_threads);
-  for (ThreadScratch& s : scratch_) s.stage.resize(size);
+  for (ThreadScratch& s : scratch_) {
+    s.stage.resize(size);
+    s.transposed.resize(g.plane_size());
+  }
 }
 
 void SplitImplicitStepper::react_plane(TransportState& state, int c, int k, const ReactionMap& map,
@@ -94,9 +112,12 @@ void SplitImplicitStepper::lateral_pass(TransportState& state, int c, double tau
     s.x_factor.factor(x_ops_[c][k], theta);
     s.y_factor.factor(y_ops_[c][k], theta);
     auto sweep_x = [&] {
+      // x lines are contiguous, so their recurrences cannot vectorise in place: transpose the
+      // plane (in cache) so the ny lines become the contiguous batch, solve, transpose back.
       LineOutflow out;
-      for (int j = 0; j < g.ny; ++j)
-        tr_bdf2_lines(base + std::size_t(j) * g.nx, 1, 1, x_ops_[c][k], s.x_factor, tau, s.stage.data(), out);
+      transpose(base, g.ny, g.nx, s.transposed.data());
+      tr_bdf2_lines(s.transposed.data(), g.ny, g.ny, x_ops_[c][k], s.x_factor, tau, s.stage.data(), out);
+      transpose(s.transposed.data(), g.nx, g.ny, base);
       ledger.boundary[x_low] += out.start;
       ledger.boundary[x_high] += out.end;
     };

@@ -71,6 +71,10 @@ void LineFactor::solve(double* x, std::ptrdiff_t stride, int width) const {
 #pragma omp simd
     for (int w = 0; w < width; ++w) row[w] = (row[w] - l * prev[w]) * inv;
   }
+  back_substitute(x, stride, width);
+}
+
+void LineFactor::back_substitute(double* x, std::ptrdiff_t stride, int width) const {
   for (int i = n_ - 2; i >= 0; --i) {
     double* row = x + i * stride;
     const double* next = row + stride;
@@ -101,56 +105,64 @@ void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperat
   const int n = op.n;
   const double theta = tr_bdf2_d * tau;
   assert(n >= 1);
+  const double* last = u + (n - 1) * stride;
+  const double* stage_last = stage + std::ptrdiff_t(n - 1) * width;
+  auto boundary_sums = [&](const double* first_row, const double* last_row, double& start, double& end) {
+    if (op.periodic) return;
+    double sum_first = 0.0, sum_last = 0.0;
+    for (int w = 0; w < width; ++w) {
+      sum_first += first_row[w];
+      sum_last += last_row[w];
+    }
+    start = op.west[0] * sum_first;
+    end = op.east[n - 1] * sum_last;
+  };
   double f1_start = 0, f1_end = 0, f2_start = 0, f2_end = 0, f3_start = 0, f3_end = 0;
-  // Stage 1 right-hand side: alpha u + theta L u  (trapezoidal half of TR-BDF2).
+  boundary_sums(u, last, f1_start, f1_end);
+  // Stage 1 (trapezoidal half): (alpha - theta L) U2 = alpha u + theta L u. The right-hand side
+  // of row i is formed and eliminated in the same pass (forward sweep of the Thomas algorithm).
   for (int i = 0; i < n; ++i) {
     const double* row = u + i * stride;
-    const double* prev = i > 0 ? row - stride : (op.periodic ? u + (n - 1) * stride : nullptr);
+    const double* prev = i > 0 ? row - stride : (op.periodic ? last : nullptr);
     const double* next = i + 1 < n ? row + stride : (op.periodic ? u : nullptr);
     double* out = stage + std::ptrdiff_t(i) * width;
+    const double* out_prev = out - width;  // only read when i > 0
     const double a = op.alpha[i], cw = theta * op.west[i], ce = theta * op.east[i];
-    if (prev && next) {
+    const double l = i > 0 ? factor.lower(i) : 0.0, inv = factor.inverse_pivot(i);
+    if (prev && next && i > 0) {
 #pragma omp simd
-      for (int w = 0; w < width; ++w)
-        out[w] = a * row[w] + cw * (prev[w] - row[w]) + ce * (next[w] - row[w]);
+      for (int w = 0; w < width; ++w) {
+        const double rhs = a * row[w] + cw * (prev[w] - row[w]) + ce * (next[w] - row[w]);
+        out[w] = (rhs - l * out_prev[w]) * inv;
+      }
     } else {
-      for (int w = 0; w < width; ++w)
-        out[w] = a * row[w] + cw * ((prev ? prev[w] : 0.0) - row[w]) +
-                 ce * ((next ? next[w] : 0.0) - row[w]);
+      for (int w = 0; w < width; ++w) {
+        const double rhs = a * row[w] + cw * ((prev ? prev[w] : 0.0) - row[w]) + ce * ((next ? next[w] : 0.0) - row[w]);
+        out[w] = (rhs - (i > 0 ? l * out_prev[w] : 0.0)) * inv;
+      }
     }
   }
-  if (!op.periodic) {
-    const double* last = u + (n - 1) * stride;
-    for (int w = 0; w < width; ++w) {
-      f1_start += op.west[0] * u[w];
-      f1_end += op.east[n - 1] * last[w];
-    }
-  }
-  factor.solve(stage, width, width);  // stage = U2 (value at t + gamma tau)
-  // Stage 2 right-hand side: alpha (U1 + (w / d) (U2 - U1)), written over u; then solve for U3.
+  factor.back_substitute(stage, width, width);  // stage = U2, the value at t + gamma tau
+  boundary_sums(stage, stage_last, f2_start, f2_end);
+  // Stage 2 (BDF2): (alpha - theta L) U3 = alpha (u + (w / d) (U2 - u)); formed and eliminated
+  // in one pass over u (row i - 1 of u already holds its eliminated value).
   const double ratio = tr_bdf2_w / tr_bdf2_d;
   for (int i = 0; i < n; ++i) {
     double* row = u + i * stride;
+    const double* row_prev = row - stride;  // only read when i > 0
     const double* u2 = stage + std::ptrdiff_t(i) * width;
     const double a = op.alpha[i];
+    const double l = i > 0 ? factor.lower(i) : 0.0, inv = factor.inverse_pivot(i);
+    if (i > 0) {
 #pragma omp simd
-    for (int w = 0; w < width; ++w) row[w] = a * (row[w] + ratio * (u2[w] - row[w]));
-  }
-  if (!op.periodic) {
-    const double* last = stage + std::ptrdiff_t(n - 1) * width;
-    for (int w = 0; w < width; ++w) {
-      f2_start += op.west[0] * stage[w];
-      f2_end += op.east[n - 1] * last[w];
+      for (int w = 0; w < width; ++w) row[w] = (a * (row[w] + ratio * (u2[w] - row[w])) - l * row_prev[w]) * inv;
+    } else {
+#pragma omp simd
+      for (int w = 0; w < width; ++w) row[w] = a * (row[w] + ratio * (u2[w] - row[w])) * inv;
     }
   }
-  factor.solve(u, stride, width);
-  if (!op.periodic) {
-    const double* last = u + (n - 1) * stride;
-    for (int w = 0; w < width; ++w) {
-      f3_start += op.west[0] * u[w];
-      f3_end += op.east[n - 1] * last[w];
-    }
-  }
+  factor.back_substitute(u, stride, width);
+  boundary_sums(u, last, f3_start, f3_end);
   outflow.start += tau * (tr_bdf2_w * (f1_start + f2_start) + tr_bdf2_d * f3_start);
   outflow.end += tau * (tr_bdf2_w * (f1_end + f2_end) + tr_bdf2_d * f3_end);
 }

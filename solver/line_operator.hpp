@@ -31,6 +31,11 @@ class LineFactor {
   void factor(const LineOperator& op, double theta);
   /// Solves in place for `width` contiguous lines; element n of line w is x[n * stride + w].
   void solve(double* x, std::ptrdiff_t stride, int width) const;
+  /// The second half of solve(): back substitution (and the periodic correction) on values that
+  /// already went through forward elimination, y_n = (r_n - lower(n) y_{n-1}) * inverse_pivot(n).
+  void back_substitute(double* x, std::ptrdiff_t stride, int width) const;
+  double lower(int i) const { return lower_[i]; }
+  double inverse_pivot(int i) const { return inv_[i]; }
 
  private:
   int n_ = 0;

@@ -70,7 +70,8 @@ class SplitImplicitStepper final : public TimeStepper {
  private:
   struct ThreadScratch {
     LineFactor x_factor, y_factor;
-    std::vector<double> stage;
+    std::vector<double> stage;       // TR-BDF2 intermediate stage of a batch of lines
+    std::vector<double> transposed;  // one depth plane with x as the slow index
   };
   void ensure_scratch();
   void lateral_pass(TransportState& state, int c, double tau, bool react_first);
