@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -28,7 +29,7 @@ using namespace mesosim;
 namespace {
 
 struct RunOptions {
-  std::string out = "results/default";
+  std::string out;  // empty: a fresh results/default-YYYYmmdd-HHMMSS
   std::string end = "7 d";
   std::string cell = "200 um";
   std::string output_interval = "1 h";
@@ -81,7 +82,13 @@ int run(const RunOptions& options) {
   settings.adaptive = options.scheme == "implicit";
   Integrator integrator(model, settings);  // validates scheme and tolerance before anything is written
 
-  const fs::path out(options.out);
+  fs::path out(options.out);
+  if (options.out.empty()) {
+    const std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+    out = fs::path("results") / (std::string("default-") + stamp);
+  }
   prepare_output(out, options.force);
   TransportState state(model);
   const int n_filled = deposit_instant(model, state, setup);
@@ -178,8 +185,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   RunOptions options;
   CLI::App* run_command = app.add_subcommand("run", "Run a simulation (without a scenario: the built-in default case)");
-  run_command->add_option("--out", options.out, "Output directory (refused if it holds results, see --force)")
-      ->capture_default_str();
+  run_command->add_option("--out", options.out, "Output directory (default: results/default-DATE-TIME; refused if it holds results, see --force)");
   run_command->add_option("--end", options.end, "Simulated time with unit, e.g. \"7 d\", \"12 h\"")->capture_default_str();
   run_command->add_option("--cell", options.cell, "Cell size with unit, e.g. \"100 um\"")->capture_default_str();
   run_command->add_option("--output-interval", options.output_interval, "Ledger output interval, e.g. \"1 h\"")

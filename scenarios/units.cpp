@@ -116,7 +116,9 @@ double parse_quantity(const std::string& key, const std::string& text, Dimension
   unit = first == std::string::npos ? "" : unit.substr(first, unit.find_last_not_of(" \t") - first + 1);
   if (unit.empty()) {
     if (expected == Dimension::none()) return number;
-    fail(key, text, "a unit is required (" + to_string(expected) + "), e.g. \"" + std::to_string(number) + " " +
+    std::ostringstream number_text;
+    number_text << number;
+    fail(key, text, "a unit is required (" + to_string(expected) + "), e.g. \"" + number_text.str() + " " +
                         (expected == Dimension::of_time() ? "h" : expected == Dimension::of_length() ? "mm" : "<unit>") +
                         "\"");
   }
@@ -128,7 +130,10 @@ double parse_quantity(const std::string& key, const std::string& text, Dimension
   if (slash == std::string::npos) {
     parse_product(key, text, unit, +1, factor, dimension);
   } else {
-    parse_product(key, text, unit.substr(0, slash), +1, factor, dimension);
+    const std::string numerator = unit.substr(0, slash);
+    // "2 /h" reads as 2 per hour: an empty numerator is 1.
+    if (numerator.find_first_not_of(" \t") != std::string::npos)
+      parse_product(key, text, numerator, +1, factor, dimension);
     parse_product(key, text, unit.substr(slash + 1), -1, factor, dimension);
   }
   if (!(dimension == expected))

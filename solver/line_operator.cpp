@@ -74,32 +74,7 @@ void LineFactor::solve(double* x, std::ptrdiff_t stride, int width) const {
   back_substitute(x, stride, width);
 }
 
-void LineFactor::back_substitute(double* x, std::ptrdiff_t stride, int width) const {
-  for (int i = n_ - 2; i >= 0; --i) {
-    double* row = x + i * stride;
-    const double* next = row + stride;
-    const double c = cp_[i];
-#pragma omp simd
-    for (int w = 0; w < width; ++w) row[w] -= c * next[w];
-  }
-  if (periodic_) {
-    // x -= (v.x) / (1 + v.z) z, v = (1, 0, ..., corner_top / gamma)
-    // Interior rows first: they read the end rows, which are corrected last.
-    double* last = x + (n_ - 1) * stride;
-    for (int i = 1; i + 1 < n_; ++i) {
-      double* row = x + i * stride;
-      const double zi = z_[i];
-#pragma omp simd
-      for (int w = 0; w < width; ++w) row[w] -= (x[w] + v_last_ * last[w]) / denominator_ * zi;
-    }
-    for (int w = 0; w < width; ++w) {
-      const double correction = (x[w] + v_last_ * last[w]) / denominator_;
-      x[w] -= correction * z_[0];
-      last[w] -= correction * z_[n_ - 1];
-    }
-  }
-}
-
+MESOSIM_HOT_KERNEL
 void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperator& op,
                    const LineFactor& factor, double tau, double* stage, LineOutflow& outflow) {
   const int n = op.n;

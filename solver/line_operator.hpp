@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "solver/simd.hpp"
+
 namespace mesosim {
 
 struct LineOperator {
@@ -33,7 +35,7 @@ class LineFactor {
   void solve(double* x, std::ptrdiff_t stride, int width) const;
   /// The second half of solve(): back substitution (and the periodic correction) on values that
   /// already went through forward elimination, y_n = (r_n - lower(n) y_{n-1}) * inverse_pivot(n).
-  void back_substitute(double* x, std::ptrdiff_t stride, int width) const;
+  MESOSIM_ALWAYS_INLINE void back_substitute(double* x, std::ptrdiff_t stride, int width) const;
   double lower(int i) const { return lower_[i]; }
   double inverse_pivot(int i) const { return inv_[i]; }
 
@@ -44,6 +46,33 @@ class LineFactor {
   std::vector<double> z_;                 // Sherman-Morrison correction vector (periodic only)
   double v_last_ = 0.0, denominator_ = 1.0;
 };
+
+// Defined here so that it inlines into each instruction-set clone of the line kernels.
+MESOSIM_ALWAYS_INLINE void LineFactor::back_substitute(double* x, std::ptrdiff_t stride, int width) const {
+  for (int i = n_ - 2; i >= 0; --i) {
+    double* row = x + i * stride;
+    const double* next = row + stride;
+    const double c = cp_[i];
+#pragma omp simd
+    for (int w = 0; w < width; ++w) row[w] -= c * next[w];
+  }
+  if (periodic_) {
+    // x -= (v.x) / (1 + v.z) z, v = (1, 0, ..., corner_top / gamma)
+    // Interior rows first: they read the end rows, which are corrected last.
+    double* last = x + (n_ - 1) * stride;
+    for (int i = 1; i + 1 < n_; ++i) {
+      double* row = x + i * stride;
+      const double zi = z_[i];
+#pragma omp simd
+      for (int w = 0; w < width; ++w) row[w] -= (x[w] + v_last_ * last[w]) / denominator_ * zi;
+    }
+    for (int w = 0; w < width; ++w) {
+      const double correction = (x[w] + v_last_ * last[w]) / denominator_;
+      x[w] -= correction * z_[0];
+      last[w] -= correction * z_[n_ - 1];
+    }
+  }
+}
 
 /// Boundary outflow amounts of one TR-BDF2 line step, per unit cell volume, summed over the batch.
 struct LineOutflow {

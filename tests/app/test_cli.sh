@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The `mesosim` command end to end: version and help, input errors exit with code 2 and a
+# message that names the option and the fix, a short run of the built-in case writes its results
+# and closes the ledger, and an existing output directory is never overwritten without --force.
+# Usage: test_cli.sh PATH_TO_MESOSIM
+set -u
+mesosim=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+check() {  # check NAME EXPECTED_RC PATTERN -- command...
+  local name=$1 expected=$2 pattern=$3
+  shift 4
+  local output rc
+  output=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc -ne $expected ]] || ! grep -qE -- "$pattern" <<<"$output"; then
+    echo "FAIL $name: exit $rc (expected $expected), output:"
+    echo "$output" | sed 's/^/    /'
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+check version 0 '^mesosim [0-9]+\.[0-9]+\.[0-9]+' -- "$mesosim" --version
+check help 0 '--tolerance' -- "$mesosim" run --help
+check no-subcommand 2 'subcommand is required' -- "$mesosim"
+check bad-scheme 2 "unknown time-stepping scheme 'foo'; choose" -- "$mesosim" run --scheme foo --out "$work/a"
+check missing-unit 2 'a unit is required' -- "$mesosim" run --end 7 --out "$work/a"
+check wrong-unit 2 'has dimension kg but --end needs s' -- "$mesosim" run --end "7 kg" --out "$work/a"
+check bad-tolerance 2 'tolerance 2 must be in \(0, 1\)' -- "$mesosim" run --tolerance 2 --out "$work/a"
+check unknown-option 2 'unrecognized|not expected|Extras' -- "$mesosim" run --speed 3
+check short-run 0 'results: .*/run' -- "$mesosim" run --end "2 h" --cell "400 um" --out "$work/run" --quiet
+check ledger-written 0 'lidocaine' -- cat "$work/run/ledger.csv"
+# Every ledger residual in the summary is below 1e-12 in magnitude.
+check ledger-closes 0 '^ok$' -- bash -c "tail -n +4 '$work/run/summary.txt' | awk -F', ' '{r=\$NF; if (r<0) r=-r; if (r>1e-12) bad=1} END {print bad ? \"bad\" : \"ok\"}'"
+check refuse-overwrite 2 'already holds results.*--force' -- "$mesosim" run --end "1 h" --out "$work/run"
+check force-overwrite 0 'results:' -- "$mesosim" run --end "1 h" --cell "400 um" --out "$work/run" --force --quiet
+check explicit-run 0 'results:' -- "$mesosim" run --scheme explicit --end "10 min" --cell "500 um" --out "$work/explicit" --quiet
+exit $((failures > 0))
