@@ -98,9 +98,9 @@ std::string to_string(const Dimension& d) {
   put(d.length > 0 ? numerator : denominator, "m", d.length);
   put(d.mass > 0 ? numerator : denominator, "kg", d.mass);
   put(d.time > 0 ? numerator : denominator, "s", d.time);
-  std::string top = numerator.str(), bottom = denominator.str();
-  if (top.empty() && bottom.empty()) return "dimensionless";
-  if (top.empty()) top = "1";
+  std::string top = numerator.str();
+  const std::string bottom = denominator.str();
+  if (top.empty()) return bottom.empty() ? std::string("dimensionless") : std::string("1/").append(bottom);
   if (!bottom.empty()) top.append("/").append(bottom);
   return top;
 }
