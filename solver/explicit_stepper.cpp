@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "models/error.hpp"
+#include "solver/simd.hpp"
 #include "solver/time_stepper.hpp"
 
 namespace mesosim {
@@ -16,6 +17,23 @@ inline double diffusion_update(double u, double w, double e, double s, double n,
                                double cd, double dt_over_alpha) {
   return u + dt_over_alpha *
                  (cw * (w - u) + ce * (e - u) + cs * (s - u) + cn * (n - u) + cu * (up - u) + cd * (dn - u));
+}
+
+/// Interior cells 1..nx-2 of one row: dst = scale * (forward-Euler update); returns the sum of
+/// the updates before scaling (the amount the fused reaction acts on).
+MESOSIM_HOT_KERNEL
+double interior_row(const double* row, const double* s_row, const double* n_row, const double* up,
+                    const double* dn, double* dst, int nx, double lat, double cs, double cn, double cu,
+                    double cd, double dt_over_alpha, double scale) {
+  double row_sum = 0.0;
+#pragma omp simd reduction(+ : row_sum)
+  for (int i = 1; i < nx - 1; ++i) {
+    const double v = diffusion_update(row[i], row[i - 1], row[i + 1], s_row[i], n_row[i], up[i], dn[i], lat,
+                                      lat, cs, cn, cu, cd, dt_over_alpha);
+    dst[i] = scale * v;
+    row_sum += v;
+  }
+  return row_sum;
 }
 
 /// Neighbour row and face coefficient across a lateral boundary.
@@ -111,20 +129,15 @@ void ExplicitStepper::step_component(TransportState& state, int c, double dt) {
         dst[i] = diffusion_update(row[i], w, e, south.row[i], north.row[i], up[i], dn[i], cw, ce,
                                   south.coefficient, north.coefficient, cu, cd, dt_over_alpha);
       };
+      // Without binding the exact reaction is a per-plane factor, applied as each value is made.
+      const double scale = b ? 1.0 : map.uu;
       edge(0);
-      const double cs = south.coefficient, cn = north.coefficient;
-      const double* s_row = south.row;
-      const double* n_row = north.row;
-      double row_sum = 0.0;
-#pragma omp simd reduction(+ : row_sum)
-      for (int i = 1; i < nx - 1; ++i) {
-        const double v = diffusion_update(row[i], row[i - 1], row[i + 1], s_row[i], n_row[i], up[i],
-                                          dn[i], lat, lat, cs, cn, cu, cd, dt_over_alpha);
-        dst[i] = v;
-        row_sum += v;
-      }
+      double row_sum = interior_row(row, south.row, north.row, up, dn, dst, nx, lat, south.coefficient,
+                                    north.coefficient, cu, cd, dt_over_alpha, scale);
       if (nx > 1) edge(nx - 1);
       row_sum += dst[0] + (nx > 1 ? dst[nx - 1] : 0.0);
+      dst[0] *= scale;
+      if (nx > 1) dst[nx - 1] *= scale;
       sum_v += row_sum;
       // Outflow through sink faces over the step, from the values at the start of the step.
       ledger.boundary[x_low] += west.row == zero ? west.coefficient * row[0] * dt : 0.0;
@@ -135,7 +148,7 @@ void ExplicitStepper::step_component(TransportState& state, int c, double dt) {
         for (int i = 0; i < nx; ++i) ledger.boundary[y_high] += north.coefficient * row[i] * dt;
       if (k + 1 == nz && cd > 0.0)
         for (int i = 0; i < nx; ++i) ledger.boundary[bottom] += cd * row[i] * dt;
-      // Exact reactions over dt on the diffused values (fused: the row is still in cache).
+      // Exact reactions with binding couple u and b (the row is still in cache).
       if (b) {
         double* brow = b + row_start;
         for (int i = 0; i < nx; ++i) {
@@ -144,9 +157,6 @@ void ExplicitStepper::step_component(TransportState& state, int c, double dt) {
           dst[i] = map.uu * v + map.ub * bound;
           brow[i] = map.bu * v + map.bb * bound;
         }
-      } else {
-#pragma omp simd
-        for (int i = 0; i < nx; ++i) dst[i] *= map.uu;
       }
     }
     ledger.blood = map.blood_u * sum_v + map.blood_b * sum_b;
