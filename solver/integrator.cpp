@@ -105,12 +105,14 @@ void Integrator::advance_to(TransportState& state, double t_end,
     throw SolverError(msg.str());
   }
   if (!settings_.adaptive) {
-    // Equal steps from an integer counter: t_n = t0 + n h; the last one lands on t_end exactly.
-    const double t0 = state.time, h = settings_.fixed_step;
-    const long n_steps = std::max(1L, long(std::ceil((t_end - t0) / h * (1.0 - 1e-12))));
-    if (t_end == t0) return;
+    // N equal steps of (t_end - t0) / N <= fixed_step, from an integer counter: t_n = t0 + n dt,
+    // the last one exactly t_end. fixed_step = T / n gives exactly n steps despite rounding.
+    const double t0 = state.time, span = t_end - t0;
+    if (span == 0.0) return;
+    long n_steps = std::max(1L, long(std::ceil(span / settings_.fixed_step)));
+    if (n_steps > 1 && span / settings_.fixed_step <= double(n_steps - 1) * (1.0 + 1e-12)) --n_steps;
     for (long n = 1; n <= n_steps; ++n) {
-      const double t_next = n == n_steps ? t_end : t0 + double(n) * h;
+      const double t_next = n == n_steps ? t_end : t0 + span * double(n) / double(n_steps);
       const double dt = t_next - state.time;
       stepper_->step(state, dt);
       ++stats_.n_stepper_calls;
