@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "models/error.hpp"
+#include "solver/compensated_sum.hpp"
 #include "solver/transport_state.hpp"
 
 namespace mesosim {
@@ -73,9 +74,9 @@ int deposit_instant(const TransportModel& model, TransportState& state, const De
   if (cells.empty()) throw InputError("the injection sphere holds no cell centre; refine the grid");
   for (int c = 0; c < model.n_components(); ++c) {
     const double mass = setup.injected_concentration[c] * setup.volume;
-    double capacity_volume = 0.0;
-    for (int k : depth_of) capacity_volume += model.coefficients(c).capacity[k] * g.cell_volume();
-    const double u = mass / capacity_volume;
+    CompensatedSum capacity;
+    for (int k : depth_of) capacity.add(model.coefficients(c).capacity[k]);
+    const double u = mass / (capacity.value() * g.cell_volume());
     for (std::size_t n : cells) state.u(c, n) += u;
     state.ledger[c].injected += mass;
   }

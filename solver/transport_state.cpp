@@ -1,9 +1,12 @@
 #include "solver/transport_state.hpp"
 
+#include "solver/compensated_sum.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace mesosim {
+
 
 TransportState::TransportState(const TransportModel& model)
     : u(model.grid(), model.n_components()), ledger(model.n_components()) {
@@ -29,20 +32,18 @@ double add_concentration(const TransportModel& model, TransportState& state, int
                          const std::function<double(double, double, double)>& concentration) {
   const Grid& g = model.grid();
   const ComponentCoefficients& co = model.coefficients(c);
-  double added = 0.0;
-  for (int k = 0; k < g.nz; ++k) {
-    double plane = 0.0;
+  CompensatedSum added;
+  for (int k = 0; k < g.nz; ++k)
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i) {
         const double value = concentration(g.x_centre(i), g.y_centre(j), g.z_centre(k));
         const double du = value / co.partition[k];
         state.u(c, g.index(i, j, k)) += du;
-        plane += co.capacity[k] * du;
+        added.add(co.capacity[k] * du);
       }
-    added += plane * g.cell_volume();
-  }
-  state.ledger[c].injected += added;
-  return added;
+  const double mass = added.value() * g.cell_volume();
+  state.ledger[c].injected += mass;
+  return mass;
 }
 
 void add_mass(const TransportModel& model, TransportState& state, int c, int i, int j, int k,
@@ -55,22 +56,21 @@ void add_mass(const TransportModel& model, TransportState& state, int c, int i, 
 double mass_in_fluid(const TransportModel& model, const TransportState& state, int c) {
   const Grid& g = model.grid();
   const double* u = state.u.component(c);
-  double total = 0.0;
+  CompensatedSum total;
   for (int k = 0; k < g.nz; ++k) {
     const double* plane = u + std::size_t(k) * g.plane_size();
-    double sum = 0.0;
-    for (std::size_t n = 0; n < g.plane_size(); ++n) sum += plane[n];
-    total += model.coefficients(c).capacity[k] * sum;
+    const double capacity = model.coefficients(c).capacity[k];
+    for (std::size_t n = 0; n < g.plane_size(); ++n) total.add(capacity * plane[n]);
   }
-  return total * g.cell_volume();
+  return total.value() * g.cell_volume();
 }
 
 double mass_bound(const TransportModel& model, const TransportState& state, int c) {
   if (state.bound.empty()) return 0.0;
   const double* b = state.bound.component(c);
-  double total = 0.0;
-  for (std::size_t n = 0; n < model.grid().n_cells(); ++n) total += b[n];
-  return total * model.grid().cell_volume();
+  CompensatedSum total;
+  for (std::size_t n = 0; n < model.grid().n_cells(); ++n) total.add(b[n]);
+  return total.value() * model.grid().cell_volume();
 }
 
 double ledger_residual(const TransportModel& model, const TransportState& state, int c) {
