@@ -7,6 +7,7 @@
 #include "models/component.hpp"
 #include "models/tissue.hpp"
 #include "solver/grid.hpp"
+#include "solver/integrator.hpp"
 
 namespace mesosim::testing {
 
@@ -24,6 +25,15 @@ inline Component uniform_component(std::size_t n_layers, double diffusivity, dou
   s.k_lymph = k_lymph;
   s.k_degradation = k_deg;
   return Component{"test", std::vector<SoluteInLayer>(n_layers, s)};
+}
+
+/// Fixed steps of at most `step` seconds with the named scheme (0 = the explicit stable limit).
+inline IntegratorSettings fixed_steps(const std::string& scheme, double step) {
+  IntegratorSettings settings;
+  settings.scheme = scheme;
+  settings.adaptive = false;
+  settings.fixed_step = step;
+  return settings;
 }
 
 }  // namespace mesosim::testing

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "solver/integrator.hpp"
+#include "tests/test_support.hpp"
 
 namespace mesosim {
 namespace {
@@ -92,10 +93,7 @@ TransportState run_mode(const LayeredMode& mode, int n, const std::string& schem
     // add_concentration takes c = P u.
     return mode.u(x, z, 0.0) * (z < mode.zi ? 1.0 : 2.0);
   });
-  IntegratorSettings settings;
-  settings.scheme = scheme;
-  settings.adaptive = false;
-  settings.fixed_step = n_steps > 0 ? t_end / n_steps : 0.0;
+  IntegratorSettings settings = testing::fixed_steps(scheme, n_steps > 0 ? t_end / n_steps : 0.0);
   Integrator integrator(*holder, settings);
   integrator.advance_to(state, t_end);
   return state;

@@ -24,10 +24,7 @@ TEST(UniformDecay, IsExactlyExponentialForBothSchemes) {
   for (const char* scheme : {"explicit", "implicit"}) {
     TransportState state(model);
     add_concentration(model, state, 0, [](double, double, double) { return 2.0; });
-    IntegratorSettings settings;
-    settings.scheme = scheme;
-    settings.adaptive = false;
-    settings.fixed_step = std::string(scheme) == "explicit" ? 0.0 : 37.0;
+    IntegratorSettings settings = testing::fixed_steps(scheme, std::string(scheme) == "explicit" ? 0.0 : 37.0);
     Integrator integrator(model, settings);
     const double t_end = 1000.0;
     integrator.advance_to(state, t_end);
@@ -79,10 +76,7 @@ TEST(SineMode, NoFluxCosineModeDecaysAtTheExactRate) {
     add_concentration(model, state, 0, [&](double x, double, double z) {
       return 1.0 + std::cos(pi * x / lx) * std::cos(2 * pi * z / lz);
     });
-    IntegratorSettings settings;
-    settings.scheme = scheme;
-    settings.adaptive = false;
-    settings.fixed_step = t_end / n_steps;
+    IntegratorSettings settings = testing::fixed_steps(scheme, t_end / n_steps);
     Integrator integrator(model, settings);
     integrator.advance_to(state, t_end);
     const double expected = std::pow(amplification(scheme, rate_x, 0.0, rate_z, t_end / n_steps), n_steps);
@@ -113,10 +107,7 @@ TEST(SineMode, PeriodicSineModeDecaysAtTheExactRate) {
     add_concentration(model, state, 0, [&](double x, double y, double) {
       return 1.0 + std::sin(2 * pi * x / lx) * std::sin(2 * pi * y / lx);
     });
-    IntegratorSettings settings;
-    settings.scheme = scheme;
-    settings.adaptive = false;
-    settings.fixed_step = t_end / n_steps;
+    IntegratorSettings settings = testing::fixed_steps(scheme, t_end / n_steps);
     Integrator integrator(model, settings);
     integrator.advance_to(state, t_end);
     const double expected = std::pow(amplification(scheme, rate, rate, 0.0, t_end / n_steps), n_steps);

@@ -38,10 +38,7 @@ TEST(ExactSolutions, PointMassWithDecayUnderTheNoFluxSurface) {
       return reflected_gaussian(mass, s0 * s0, phi, x, y, z, x0, y0, z0);
     });
     const double injected = state.ledger[0].injected;
-    IntegratorSettings settings;
-    settings.scheme = scheme;
-    settings.adaptive = false;
-    settings.fixed_step = scheme == "explicit" ? 0.0 : t_end / 200;
+    IntegratorSettings settings = testing::fixed_steps(scheme, scheme == "explicit" ? 0.0 : t_end / 200);
     Integrator integrator(model, settings);
     integrator.advance_to(state, t_end);
     double err2 = 0.0, ref2 = 0.0;
@@ -87,10 +84,7 @@ double two_layer_error(const TwoLayers& p, int nz, const std::string& scheme, do
   const TransportModel model(grid, Boundaries{}, tissue, {Component{"solute", {top, deep}}});
   TransportState state(model);
   add_concentration(model, state, 0, [&](double, double, double z) { return z < p.zi ? p.c0 : 0.0; });
-  IntegratorSettings settings;
-  settings.scheme = scheme;
-  settings.adaptive = false;
-  settings.fixed_step = scheme == "explicit" ? 0.0 : t_end / 400;
+  IntegratorSettings settings = testing::fixed_steps(scheme, scheme == "explicit" ? 0.0 : t_end / 400);
   Integrator integrator(model, settings);
   integrator.advance_to(state, t_end);
   double max_error = 0.0;

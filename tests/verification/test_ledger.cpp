@@ -12,6 +12,7 @@
 #include <string>
 
 #include "solver/integrator.hpp"
+#include "tests/test_support.hpp"
 
 namespace mesosim {
 namespace {
@@ -66,10 +67,8 @@ void check_every_step(const Boundaries& bc, const SchemeRun& run) {
   const LedgerCase setup;
   const TransportModel model(setup.grid, bc, setup.tissue, setup.components);
   TransportState state = deposit(model);
-  IntegratorSettings settings;
-  settings.scheme = run.scheme;
+  IntegratorSettings settings = testing::fixed_steps(run.scheme, run.scheme == "explicit" ? 0.0 : 20.0);
   settings.adaptive = run.adaptive;
-  settings.fixed_step = run.scheme == "explicit" ? 0.0 : 20.0;
   settings.tolerance = 1e-3;
   Integrator integrator(model, settings);
   double worst = 0.0, lowest = 0.0;
@@ -120,10 +119,8 @@ TransportState run_with_threads(const TransportModel& model, const SchemeRun& ru
   const int saved = omp_get_max_threads();
   omp_set_num_threads(n_threads);
   TransportState state = deposit(model);
-  IntegratorSettings settings;
-  settings.scheme = run.scheme;
+  IntegratorSettings settings = testing::fixed_steps(run.scheme, run.scheme == "explicit" ? 0.0 : 20.0);
   settings.adaptive = run.adaptive;
-  settings.fixed_step = run.scheme == "explicit" ? 0.0 : 20.0;
   Integrator integrator(model, settings);
   integrator.advance_to(state, 1800.0);
   n_steps = state.n_steps;
