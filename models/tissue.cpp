@@ -7,6 +7,10 @@
 
 namespace mesosim {
 
+double Layer::fluid_removal() const {
+  return bleb_half_life > 0.0 ? storage * std::log(2.0) / bleb_half_life : 0.0;
+}
+
 double Tissue::top_of(std::size_t n) const {
   double z = 0.0;
   for (std::size_t m = 0; m < n && m < layers.size(); ++m) z += layers[m].thickness;
@@ -33,6 +37,13 @@ void Tissue::validate(double depth) const {
     if (!(layer.thickness > 0.0) || !std::isfinite(layer.thickness))
       throw InputError(where.str() + ": thickness must be positive, got " +
                        std::to_string(layer.thickness) + " m");
+    if (!(layer.storage > 0.0) || !std::isfinite(layer.storage))
+      throw InputError(where.str() + ": storage (compliance) must be positive, got " +
+                       std::to_string(layer.storage) + " 1/Pa");
+    if (!(layer.hydraulic_conductivity >= 0.0) || !std::isfinite(layer.hydraulic_conductivity))
+      throw InputError(where.str() + ": hydraulic conductivity must be >= 0 m^2/(Pa s)");
+    if (!(layer.bleb_half_life >= 0.0) || !std::isfinite(layer.bleb_half_life))
+      throw InputError(where.str() + ": bleb half-life must be >= 0 s (0: no fluid removal)");
     if (!(layer.fluid_fraction > 0.0 && layer.fluid_fraction <= 1.0))
       throw InputError(where.str() + ": fluid fraction must be in (0, 1], got " +
                        std::to_string(layer.fluid_fraction));

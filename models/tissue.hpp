@@ -8,11 +8,20 @@
 
 namespace mesosim {
 
-/// One tissue layer of the stack.
+/// One tissue layer of the stack, with its interstitial hydraulics (MODEL §2): an injection raises
+/// the pressure p; the excess fluid fraction is e = S p; fluid flows at q = -K grad p and is
+/// removed at chi p, with chi = S ln 2 / t_half so that a bleb at rest loses half its volume in
+/// t_half.
 struct Layer {
-  std::string name;             ///< e.g. "papillary dermis"
-  double thickness = 0.0;       ///< m
-  double fluid_fraction = 0.3;  ///< interstitial fluid volume fraction phi0, dimensionless (0, 1]
+  std::string name;                    ///< e.g. "papillary dermis"
+  double thickness = 0.0;              ///< m
+  double fluid_fraction = 0.3;         ///< interstitial fluid volume fraction phi0, dimensionless (0, 1]
+  double storage = 1e-4;               ///< S, interstitial compliance, 1/Pa
+  double hydraulic_conductivity = 1.4e-11;  ///< K = permeability / viscosity, m^2/(Pa s)
+  double bleb_half_life = 18 * 60.0;   ///< s; 0 = no fluid removal
+
+  /// Fluid removal coefficient chi = S ln 2 / t_half, 1/(Pa s).
+  double fluid_removal() const;
 };
 
 /// Layers from the surface (z = 0) downward. The last layer extends to the bottom of the domain

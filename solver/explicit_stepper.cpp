@@ -74,6 +74,23 @@ ExplicitStepper::ExplicitStepper(const TransportModel& model)
   next_ = Field(model.grid(), model.n_components());
 }
 
+void TimeStepper::apply_sources(const TransportModel& model, TransportState& state, double t0, double t1) const {
+  if (!sources_) return;
+  const Grid& g = model.grid();
+  for (const Source& source : *sources_)
+    for (int c = 0; c < model.n_components(); ++c) {
+      const double amount = source.amount(c, t0, t1);
+      if (amount == 0.0) continue;
+      const double* capacity = model.coefficients(c).capacity.data();
+      for (std::size_t n = 0; n < source.cells.size(); ++n) {
+        const std::size_t cell = source.cells[n];
+        const std::size_t k = cell / g.plane_size();
+        state.u(c, cell) += amount * source.fractions[n] / (capacity[k] * g.cell_volume());
+      }
+      state.ledger[c].injected += amount;
+    }
+}
+
 void ExplicitStepper::step(TransportState& state, double dt) {
   if (!(dt > 0.0)) throw SolverError("explicit step: dt must be positive");
   if (dt > max_step() * (1.0 + 1e-10)) {  // rounding of equal steps, not instability
@@ -84,6 +101,7 @@ void ExplicitStepper::step(TransportState& state, double dt) {
   }
   for (int c = 0; c < model_.n_components(); ++c) step_component(state, c, dt);
   std::swap(state.u.raw(), next_.raw());  // buffers swap, never copied
+  apply_sources(model_, state, state.time, state.time + dt);
 }
 
 void ExplicitStepper::step_component(TransportState& state, int c, double dt) {

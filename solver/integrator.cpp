@@ -123,6 +123,32 @@ void Integrator::advance_to(TransportState& state, double t_end,
     return;
   }
   if (peak_ever_.empty()) peak_ever_.assign(2 * model_.n_components(), 0.0);
+  // Segments between source start/end times, so no step straddles a switch.
+  while (state.time < t_end) {
+    const auto next = std::upper_bound(breakpoints_.begin(), breakpoints_.end(), state.time);
+    const double stop = next != breakpoints_.end() && *next < t_end ? *next : t_end;
+    if (std::binary_search(source_starts_.begin(), source_starts_.end(), state.time))
+      next_step_ = std::min(next_step_, settings_.initial_step);
+    advance_adaptive(state, stop, on_step);
+  }
+}
+
+void Integrator::set_sources(const std::vector<Source>* sources) {
+  stepper_->set_sources(sources);
+  source_starts_.clear();
+  breakpoints_.clear();
+  if (!sources) return;
+  for (const Source& source : *sources) {
+    source_starts_.push_back(source.t_start);
+    breakpoints_.push_back(source.t_start);
+    breakpoints_.push_back(source.t_end);
+  }
+  std::sort(source_starts_.begin(), source_starts_.end());
+  std::sort(breakpoints_.begin(), breakpoints_.end());
+}
+
+void Integrator::advance_adaptive(TransportState& state, double t_end,
+                                  const std::function<void(const TransportState&)>& on_step) {
   while (state.time < t_end) {
     const double remaining = t_end - state.time;
     double dt = std::min(next_step_, settings_.max_step);
@@ -138,6 +164,7 @@ void Integrator::advance_to(TransportState& state, double t_end,
     stepper_->step(coarse_, dt);
     fine_.assign(state);
     stepper_->step(fine_, 0.5 * dt);
+    fine_.time = state.time + 0.5 * dt;
     stepper_->step(fine_, 0.5 * dt);
     stats_.n_stepper_calls += 3;
     const double error = error_estimate(coarse_, fine_);

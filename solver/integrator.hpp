@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "solver/source.hpp"
+
 #include "solver/time_stepper.hpp"
 
 namespace mesosim {
@@ -46,6 +48,10 @@ class Integrator {
   void advance_to(TransportState& state, double t_end,
                   const std::function<void(const TransportState&)>& on_step = {});
 
+  /// Sources to deliver (not owned). Adaptive steps land on every start and end time, and restart
+  /// from `initial_step` when a source starts.
+  void set_sources(const std::vector<Source>* sources);
+
   const IntegratorStats& stats() const { return stats_; }
   const TimeStepper& stepper() const { return *stepper_; }
   /// The step the next adaptive attempt will try, s.
@@ -53,6 +59,8 @@ class Integrator {
 
  private:
   double error_estimate(const TransportState& coarse, const TransportState& fine);
+  void advance_adaptive(TransportState& state, double t_end,
+                        const std::function<void(const TransportState&)>& on_step);
   void accept(TransportState& state, double dt);
 
   const TransportModel& model_;
@@ -61,6 +69,7 @@ class Integrator {
   IntegratorStats stats_;
   double next_step_ = 0.0;
   std::vector<double> peak_ever_;
+  std::vector<double> source_starts_, breakpoints_;  // sorted, s
   TransportState coarse_, fine_;  // trial states for step doubling, allocated once
 };
 

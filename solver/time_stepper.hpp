@@ -14,6 +14,7 @@
 
 #include "solver/line_operator.hpp"
 #include "solver/reaction.hpp"
+#include "solver/source.hpp"
 #include "solver/transport_model.hpp"
 #include "solver/transport_state.hpp"
 
@@ -27,8 +28,18 @@ class TimeStepper {
   virtual double max_step() const = 0;
   /// Order of accuracy in time.
   virtual int order() const = 0;
-  /// Advances `state` by dt seconds (state.time and n_steps are the caller's business).
+  /// Advances `state` from state.time by dt seconds (updating state.time and n_steps is the
+  /// caller's business).
   virtual void step(TransportState& state, double dt) = 0;
+  /// Sources active during steps (not owned; null or empty for none).
+  void set_sources(const std::vector<Source>* sources) { sources_ = sources; }
+
+ protected:
+  /// Adds what every source delivers between t0 and t1 and books it as injected.
+  void apply_sources(const TransportModel& model, TransportState& state, double t0, double t1) const;
+
+ private:
+  const std::vector<Source>* sources_ = nullptr;
 };
 
 /// "explicit" or "implicit"; any other name is an InputError listing the choices.

@@ -1,0 +1,74 @@
+#include "solver/reservoir.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mesosim {
+
+TransportModel make_pressure_model(const Grid& grid, const Boundaries& boundaries, const Tissue& tissue) {
+  // u = p, alpha = phi f P = S (phi = f = 1, P = S), kappa = S D = K, sink = S k = chi.
+  Tissue unit = tissue;
+  Component fluid{"fluid", {}};
+  for (Layer& layer : unit.layers) {
+    SoluteInLayer s;
+    s.partition = layer.storage;
+    s.diffusivity = layer.hydraulic_conductivity / layer.storage;
+    s.k_lymph = layer.fluid_removal() / layer.storage;  // drained fluid leaves by lymph / capillaries
+    fluid.in_layer.push_back(s);
+    layer.fluid_fraction = 1.0;
+  }
+  return TransportModel(grid, boundaries, unit, {fluid});
+}
+
+std::vector<double> surface_elevation(const TransportModel& model, const TransportState& pressure) {
+  const Grid& g = model.grid();
+  std::vector<double> elevation(g.plane_size(), 0.0);
+  for (int k = 0; k < g.nz; ++k) {
+    const double storage = model.coefficients(0).partition[k];
+    const double* p = pressure.u.component(0) + std::size_t(k) * g.plane_size();
+    for (std::size_t n = 0; n < g.plane_size(); ++n) elevation[n] += storage * p[n] * g.hz;
+  }
+  return elevation;
+}
+
+BlebFigures measure_bleb(const TransportModel& model, const TransportState& pressure, double e_bleb) {
+  const Grid& g = model.grid();
+  const double* p = pressure.u.component(0);
+  const std::vector<double>& storage = model.coefficients(0).partition;
+  BlebFigures bleb;
+  bleb.excess_volume = mass_in_fluid(model, pressure, 0);
+  double peak_e = -1.0;
+  std::size_t peak_cell = 0;
+  for (int k = 0; k < g.nz; ++k)
+    for (std::size_t n = 0; n < g.plane_size(); ++n) {
+      const std::size_t cell = std::size_t(k) * g.plane_size() + n;
+      bleb.peak_pressure = std::max(bleb.peak_pressure, p[cell]);
+      if (storage[k] * p[cell] > peak_e) {
+        peak_e = storage[k] * p[cell];
+        peak_cell = cell;
+      }
+    }
+  const int k_peak = int(peak_cell / g.plane_size());
+  const int j_peak = int((peak_cell % g.plane_size()) / std::size_t(g.nx));
+  const int i_peak = int(peak_cell % std::size_t(g.nx));
+  bleb.peak_depth = g.z_centre(k_peak);
+  // Lateral extent along x and y through the peak, at the peak depth: the larger of the two.
+  auto extent = [&](auto inside, int n_cells, int centre) {
+    if (!inside(centre)) return 0;
+    int lo = centre, hi = centre;
+    while (lo > 0 && inside(lo - 1)) --lo;
+    while (hi + 1 < n_cells && inside(hi + 1)) ++hi;
+    return hi - lo + 1;
+  };
+  const double e_at_depth = storage[k_peak];
+  const int n_x = extent([&](int i) { return e_at_depth * p[g.index(i, j_peak, k_peak)] >= e_bleb; }, g.nx, i_peak);
+  const int n_y = extent([&](int j) { return e_at_depth * p[g.index(i_peak, j, k_peak)] >= e_bleb; }, g.ny, j_peak);
+  bleb.diameter = std::max(n_x, n_y) * g.hx;
+  const int n_z = extent([&](int k) { return storage[k] * p[g.index(i_peak, j_peak, k)] >= e_bleb; }, g.nz, k_peak);
+  bleb.thickness = n_z * g.hz;
+  const std::vector<double> elevation = surface_elevation(model, pressure);
+  bleb.peak_elevation = *std::max_element(elevation.begin(), elevation.end());
+  return bleb;
+}
+
+}  // namespace mesosim

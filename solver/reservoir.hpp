@@ -1,0 +1,38 @@
+// Stage 1 of MODEL §2, reservoir formation: the interstitial pressure equation
+//   S dp/dt = div(K grad p) - chi p + sum_j Q_j(t) w_j(x)
+// has exactly the form of one transport component with continuity variable u = p, capacity S,
+// conductivity K and first-order removal chi, and "concentration" c = P u = S p = e, the excess
+// fluid fraction (take P = S, D = K/S, k = chi/S). ReservoirModel builds that TransportModel, so the
+// pressure is advanced by the same verified steppers and its ledger is the fluid ledger:
+// injected volume = stored (integral of e) + removed by lymph/capillaries (chi p) + lost through
+// open sides, to round-off. It also measures the bleb. It does not (yet) move solutes: coupling the
+// Darcy flux q = -K grad p and phi = phi0 + e into the transport equations is the next stage.
+#pragma once
+
+#include <vector>
+
+#include "solver/transport_model.hpp"
+#include "solver/transport_state.hpp"
+
+namespace mesosim {
+
+/// The pressure problem of a tissue: one pseudo-component "fluid" with u = p [Pa], c = e.
+TransportModel make_pressure_model(const Grid& grid, const Boundaries& boundaries, const Tissue& tissue);
+
+/// What the bleb looks like at one instant.
+struct BlebFigures {
+  double excess_volume = 0.0;  ///< m^3, integral of e over the tissue
+  double peak_pressure = 0.0;  ///< Pa
+  double peak_depth = 0.0;     ///< m, depth of the largest e
+  double diameter = 0.0;       ///< m, lateral extent of e >= e_bleb at the depth of the largest e
+  double thickness = 0.0;      ///< m, vertical extent of e >= e_bleb through the peak column
+  double peak_elevation = 0.0; ///< m, largest surface elevation (integral of e dz over a column)
+};
+
+/// Bleb figures of a pressure state; e_bleb is the excess fluid fraction that counts as bleb.
+BlebFigures measure_bleb(const TransportModel& pressure_model, const TransportState& pressure, double e_bleb);
+
+/// Surface elevation map, integral of e dz per column (nx * ny values, i fastest), m.
+std::vector<double> surface_elevation(const TransportModel& pressure_model, const TransportState& pressure);
+
+}  // namespace mesosim
