@@ -15,7 +15,8 @@ DefaultCase make_default_case(double cell_size) {
   const double width = 20e-3, depth = 6e-3;
   setup.grid = Grid{int(std::lround(width / cell_size)), int(std::lround(width / cell_size)),
                     int(std::lround(depth / cell_size)), cell_size, cell_size};
-  setup.boundaries.x = setup.boundaries.y = BoundaryKind::no_flux;
+  setup.boundaries.set_x(BoundaryKind::no_flux);
+  setup.boundaries.set_y(BoundaryKind::no_flux);
   setup.boundaries.bottom = BoundaryKind::sink;  // muscle fascia drains [E]
   setup.tip_x = 0.5 * width;
   setup.tip_y = 0.5 * width;

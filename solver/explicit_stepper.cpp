@@ -133,11 +133,11 @@ void ExplicitStepper::step_component(TransportState& state, int c, double dt) {
       const double* up = k > 0 ? row - plane : row;       // top face coefficient is 0
       const double* dn = k + 1 < nz ? row + plane : zero;  // bottom: sink (u = 0) or closed
       const Across south = j > 0 ? Across{row - nx, lat}
-                                 : across(bc.y, u + std::size_t(k) * plane + std::size_t(ny - 1) * nx, zero, lat);
+                                 : across(bc.y_low, u + std::size_t(k) * plane + std::size_t(ny - 1) * nx, zero, lat);
       const Across north = j + 1 < ny ? Across{row + nx, lat}
-                                      : across(bc.y, u + std::size_t(k) * plane, zero, lat);
-      const Across west = across(bc.x, row + nx - 1, zero, lat);  // neighbour of i = 0
-      const Across east = across(bc.x, row, zero, lat);           // neighbour of i = nx - 1
+                                      : across(bc.y_high, u + std::size_t(k) * plane, zero, lat);
+      const Across west = across(bc.x_low, row + nx - 1, zero, lat);  // neighbour of i = 0
+      const Across east = across(bc.x_high, row, zero, lat);          // neighbour of i = nx - 1
       double* dst = out + row_start;
       auto edge = [&](int i) {
         const double w = i > 0 ? row[i - 1] : west.row[0];

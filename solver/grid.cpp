@@ -24,6 +24,16 @@ const char* to_string(BoundaryKind kind) {
   return "?";
 }
 
+BoundaryKind Boundaries::of(int side) const {
+  switch (side) {
+    case Side::x_low: return x_low;
+    case Side::x_high: return x_high;
+    case Side::y_low: return y_low;
+    case Side::y_high: return y_high;
+    default: return bottom;
+  }
+}
+
 const char* side_name(int side) {
   static const char* names[] = {"x_low", "x_high", "y_low", "y_high", "bottom"};
   return side >= 0 && side < n_sides ? names[side] : "?";

@@ -24,11 +24,19 @@ const char* to_string(BoundaryKind kind);
 enum Side : int { x_low = 0, x_high, y_low, y_high, bottom, n_sides };
 const char* side_name(int side);
 
-/// Boundary conditions of the five open-able sides; the top (z = 0) is always no-flux.
+/// Boundary condition of each of the five open-able sides; the top (z = 0) is always no-flux.
+/// Periodic sides come in pairs (x_low with x_high, y_low with y_high); the bottom is never periodic.
 struct Boundaries {
-  BoundaryKind x = BoundaryKind::no_flux;       ///< both x sides
-  BoundaryKind y = BoundaryKind::no_flux;       ///< both y sides
-  BoundaryKind bottom = BoundaryKind::no_flux;  ///< z = Lz (periodic not allowed)
+  BoundaryKind x_low = BoundaryKind::no_flux;
+  BoundaryKind x_high = BoundaryKind::no_flux;
+  BoundaryKind y_low = BoundaryKind::no_flux;
+  BoundaryKind y_high = BoundaryKind::no_flux;
+  BoundaryKind bottom = BoundaryKind::no_flux;  ///< z = Lz
+
+  void set_x(BoundaryKind kind) { x_low = x_high = kind; }
+  void set_y(BoundaryKind kind) { y_low = y_high = kind; }
+  /// The kind of one side, in Side order.
+  BoundaryKind of(int side) const;
 };
 
 struct Grid {

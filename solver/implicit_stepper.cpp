@@ -36,14 +36,15 @@ SplitImplicitStepper::SplitImplicitStepper(const TransportModel& model)
       planes_(std::max(model.grid().nz, model.grid().ny)) {
   const Grid& g = model.grid();
   const Boundaries& bc = model.boundaries();
-  const bool x_sink = bc.x == BoundaryKind::sink, y_sink = bc.y == BoundaryKind::sink;
-  const bool x_periodic = bc.x == BoundaryKind::periodic, y_periodic = bc.y == BoundaryKind::periodic;
+  const bool x_periodic = bc.x_low == BoundaryKind::periodic, y_periodic = bc.y_low == BoundaryKind::periodic;
+  const bool x_low_sink = bc.x_low == BoundaryKind::sink, x_high_sink = bc.x_high == BoundaryKind::sink;
+  const bool y_low_sink = bc.y_low == BoundaryKind::sink, y_high_sink = bc.y_high == BoundaryKind::sink;
   for (int c = 0; c < model.n_components(); ++c) {
     const ComponentCoefficients& co = model.coefficients(c);
     std::vector<LineOperator> xs, ys;
     for (int k = 0; k < g.nz; ++k) {
-      xs.push_back(LineOperator::uniform(g.nx, co.capacity[k], co.lateral[k], x_sink, x_sink, x_periodic));
-      ys.push_back(LineOperator::uniform(g.ny, co.capacity[k], co.lateral[k], y_sink, y_sink, y_periodic));
+      xs.push_back(LineOperator::uniform(g.nx, co.capacity[k], co.lateral[k], x_low_sink, x_high_sink, x_periodic));
+      ys.push_back(LineOperator::uniform(g.ny, co.capacity[k], co.lateral[k], y_low_sink, y_high_sink, y_periodic));
     }
     x_ops_.push_back(std::move(xs));
     y_ops_.push_back(std::move(ys));

@@ -56,10 +56,16 @@ TransportModel::TransportModel(const Grid& grid, const Boundaries& boundaries, c
   for (const Component& component : components_) component.validate(tissue_.layers.size());
   if (boundaries_.bottom == BoundaryKind::periodic)
     throw InputError("boundary 'bottom' cannot be periodic; choose no_flux or sink");
-  if (boundaries_.x == BoundaryKind::periodic && grid_.nx < 3)
-    throw InputError("periodic x boundaries need at least 3 cells in x");
-  if (boundaries_.y == BoundaryKind::periodic && grid_.ny < 3)
-    throw InputError("periodic y boundaries need at least 3 cells in y");
+  auto check_pair = [](BoundaryKind low, BoundaryKind high, int n, const char* axis) {
+    const bool low_periodic = low == BoundaryKind::periodic, high_periodic = high == BoundaryKind::periodic;
+    if (low_periodic != high_periodic)
+      throw InputError(std::string("boundary: periodic ") + axis + " needs both " + axis + "_low and " + axis +
+                       "_high periodic (one unit cell of a repeating pattern)");
+    if (low_periodic && n < 3)
+      throw InputError(std::string("periodic ") + axis + " boundaries need at least 3 cells in " + axis);
+  };
+  check_pair(boundaries_.x_low, boundaries_.x_high, grid_.nx, "x");
+  check_pair(boundaries_.y_low, boundaries_.y_high, grid_.ny, "y");
 
   const int nz = grid_.nz;
   const double hz = grid_.hz;
@@ -105,13 +111,16 @@ TransportModel::TransportModel(const Grid& grid, const Boundaries& boundaries, c
 
     // Forward Euler keeps u_new a convex combination of old values when
     // dt * (sum of the cell's face coefficients) <= alpha.
-    auto face_weight = [](BoundaryKind kind, int n) {
-      // Sum of one cell's lateral face coefficients along one axis, in units of kappa / hx^2:
-      // interior faces count 1, a sink face 2 (half-cell distance to the boundary).
-      if (kind == BoundaryKind::sink) return n == 1 ? 4.0 : 3.0;
-      return n == 1 ? 0.0 : 2.0;
+    auto face_weight = [](BoundaryKind low, BoundaryKind high, int n) {
+      // Largest sum of one cell's face coefficients along one axis, in units of kappa / hx^2:
+      // an interior or periodic face counts 1, a sink face 2 (half a cell to the boundary), a
+      // closed face 0.
+      auto side = [](BoundaryKind kind) { return kind == BoundaryKind::sink ? 2.0 : kind == BoundaryKind::periodic ? 1.0 : 0.0; };
+      if (n == 1) return side(low) + side(high);
+      return std::max(2.0, 1.0 + std::max(side(low), side(high)));
     };
-    const double lateral_weight = face_weight(boundaries_.x, grid_.nx) + face_weight(boundaries_.y, grid_.ny);
+    const double lateral_weight = face_weight(boundaries_.x_low, boundaries_.x_high, grid_.nx) +
+                                  face_weight(boundaries_.y_low, boundaries_.y_high, grid_.ny);
     for (int k = 0; k < nz; ++k) {
       const double outflow = co.lateral[k] * lateral_weight + co.vertical[k] + co.vertical[k + 1];
       if (outflow > 0.0) max_explicit_step_ = std::min(max_explicit_step_, co.capacity[k] / outflow);

@@ -143,8 +143,8 @@ TEST(TransportModel, AveragesTheLayersACellSpans) {
 TEST(ExplicitLimit, IsEnforcedAndKeepsValuesNonNegative) {
   const Grid grid{8, 8, 8, 1e-4, 1e-4};
   Boundaries bc;
-  bc.x = BoundaryKind::sink;
-  bc.y = BoundaryKind::periodic;
+  bc.set_x(BoundaryKind::sink);
+  bc.set_y(BoundaryKind::periodic);
   bc.bottom = BoundaryKind::sink;
   const TransportModel model(grid, bc, testing::uniform_tissue(grid.depth()), {testing::uniform_component(1, 1e-9, 1e-3)});
   IntegratorSettings too_big;

@@ -49,8 +49,11 @@ TEST(Validation, EveryBadInputIsNamed) {
   periodic_bottom.bottom = BoundaryKind::periodic;
   EXPECT_ERROR_MENTIONS(model_with(grid, periodic_bottom, tissue, one), "'bottom' cannot be periodic");
   Boundaries periodic_narrow;
-  periodic_narrow.x = BoundaryKind::periodic;
+  periodic_narrow.set_x(BoundaryKind::periodic);
   EXPECT_ERROR_MENTIONS(model_with(Grid{2, 4, 4, 1e-4, 1e-4}, periodic_narrow, tissue, one), "at least 3 cells in x");
+  Boundaries unpaired;
+  unpaired.y_low = BoundaryKind::periodic;
+  EXPECT_ERROR_MENTIONS(model_with(grid, unpaired, tissue, one), "periodic y needs both y_low and y_high periodic");
 
   EXPECT_ERROR_MENTIONS(parse_boundary_kind("open"), "choose one of: no_flux, sink, periodic");
   const TransportModel model(grid, {}, tissue, one);

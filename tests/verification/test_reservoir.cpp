@@ -35,7 +35,9 @@ struct SteadyInfusion {
 
   explicit SteadyInfusion(double half_life) {
     Boundaries bc;
-    bc.x = bc.y = bc.bottom = BoundaryKind::sink;
+    bc.set_x(BoundaryKind::sink);
+  bc.set_y(BoundaryKind::sink);
+  bc.bottom = BoundaryKind::sink;
     const TransportModel model =
         make_pressure_model(grid, bc, hydraulic_tissue(grid.depth(), conductivity, half_life));
     std::vector<Source> sources{make_point_source(grid, centre, centre, centre, 0.15e-3, 0.0, 1e9, {flow})};
