@@ -1,32 +1,16 @@
-// The built-in default case run by `mesosim run` without a scenario file: one 0.05 mL injection of
-// a three-component cocktail, 1.0 mm deep in forearm-like skin, followed for 7 days. Parameter
-// values and their evidence are listed in default_case.cpp. Until the reservoir model lands, the
-// injection is an instant deposit: the cocktail fills the fluid space of a sphere around the tip.
+// The built-in default case run by `mesosim run` without a scenario file: the example
+// scenarios/examples/single_injection.toml, compiled into the program so that it runs from
+// anywhere: one 0.05 mL injection of a three-component cocktail, 1 mm deep in forearm-like skin,
+// followed for 7 days.
 #pragma once
 
 #include <string>
-#include <vector>
 
-#include "solver/transport_state.hpp"
+#include "scenarios/scenario.hpp"
 
 namespace mesosim {
 
-struct DefaultCase {
-  Grid grid;
-  Boundaries boundaries;
-  Tissue tissue;
-  std::vector<Component> components;
-  std::vector<double> injected_concentration;  ///< kg/m^3 (mg/mL) in the syringe, per component
-  double volume = 0.05e-6;                     ///< m^3 injected
-  double tip_x = 0, tip_y = 0, tip_depth = 1.0e-3;  ///< m (mid reticular dermis)
-};
-
-/// The case on cells of `cell_size` m (lateral and vertical).
-DefaultCase make_default_case(double cell_size);
-
-/// Deposits the injection: every cell whose centre lies within the sphere of volume V / phi around
-/// the tip (clipped by the skin surface) gets the same concentration, scaled so that exactly
-/// c_inj V of each component enters. Returns the number of cells filled.
-int deposit_instant(const TransportModel& model, TransportState& state, const DefaultCase& setup);
+/// The built-in case on cells of `cell` (with unit, e.g. "200 um").
+Scenario make_default_scenario(const std::string& cell = "200 um");
 
 }  // namespace mesosim

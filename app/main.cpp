@@ -1,14 +1,17 @@
 // mesosim: the command-line program.
-//   mesosim run [--out DIR] [--end "7 d"] [--scheme implicit|explicit] [--tolerance 1e-3]
-//               [--cell "200 um"] [--threads N] [--force] [--quiet]
+//   mesosim run [SCENARIO.toml] [--set key=value]... [--out DIR] [--end "7 d"] [--scheme implicit|explicit]
+//               [--tolerance 1e-3] [--cell "200 um"] [--threads N] [--force] [--quiet]
+//   mesosim check SCENARIO.toml [--set key=value]...
 //   mesosim --version
-// `run` without a scenario runs the built-in default case (default_case.hpp): one 0.05 mL
-// injection followed for 7 days, writing the mass ledger over time to DIR/ledger.csv and a
-// summary to DIR/summary.txt. Input errors exit with code 2, solver failures with 3.
+// `run` without a scenario runs the built-in default case (default_case.hpp, the same as
+// scenarios/examples/single_injection.toml): one 0.05 mL injection followed for 7 days. A run
+// writes the mass ledger over time to DIR/ledger.csv and a summary to DIR/summary.txt.
+// Input errors exit with code 2, solver failures with 3.
 #include <omp.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <cmath>
@@ -19,6 +22,7 @@
 #include <sstream>
 
 #include "app/default_case.hpp"
+#include "solver/deposit.hpp"
 #include "scenarios/units.hpp"
 #include "models/error.hpp"
 #include "solver/integrator.hpp"
@@ -29,12 +33,14 @@ using namespace mesosim;
 namespace {
 
 struct RunOptions {
-  std::string out;  // empty: a fresh results/default-YYYYmmdd-HHMMSS
-  std::string end = "7 d";
-  std::string cell = "200 um";
-  std::string output_interval = "1 h";
-  std::string scheme = "implicit";
-  double tolerance = 1e-3;
+  std::string scenario;  // empty: the built-in case
+  std::vector<std::string> overrides;
+  std::string out;  // empty: the scenario's [output] directory, else results/<name>-YYYYmmdd-HHMMSS
+  std::string end;              // empty: the scenario's
+  std::string cell = "200 um";  // built-in case only
+  std::string output_interval;  // empty: the scenario's
+  std::string scheme;           // empty: the scenario's
+  double tolerance = 0.0;       // 0: the scenario's
   int threads = 0;
   bool force = false;
   bool quiet = false;
@@ -63,47 +69,120 @@ void prepare_output(const fs::path& dir, bool force) {
   fs::remove(probe, ec);
 }
 
+/// The scenario a run or check works on: a file (with --set overrides) or the built-in case, then
+/// the command-line options that override its [time] settings.
+Scenario resolve_scenario(const RunOptions& options) {
+  Scenario scenario;
+  if (options.scenario.empty()) {
+    if (!options.overrides.empty()) throw InputError("--set needs a scenario file");
+    const double cell = parse_quantity("--cell", options.cell, Dimension::of_length());
+    if (!(cell >= 25e-6 && cell <= 1e-3))
+      throw InputError("--cell " + options.cell + " is outside 25 um .. 1 mm for the built-in case");
+    scenario = make_default_scenario(options.cell);
+  } else {
+    scenario = load_scenario(options.scenario, options.overrides);
+  }
+  if (!options.end.empty()) scenario.end_time = parse_quantity("--end", options.end, Dimension::of_time());
+  if (!options.output_interval.empty())
+    scenario.output_interval = parse_quantity("--output-interval", options.output_interval, Dimension::of_time());
+  if (!options.scheme.empty()) {
+    scenario.integrator.scheme = options.scheme;
+    scenario.integrator.adaptive = options.scheme == "implicit";
+  }
+  if (options.tolerance != 0.0) scenario.integrator.tolerance = options.tolerance;
+  if (!(scenario.end_time > 0.0)) throw InputError("--end must be positive, e.g. \"7 d\"");
+  if (!(scenario.output_interval > 0.0)) throw InputError("--output-interval must be positive, e.g. \"1 h\"");
+  return scenario;
+}
+
+int check(const RunOptions& options) {
+  const Scenario scenario = resolve_scenario(options);
+  const TransportModel model(scenario.grid, scenario.boundaries, scenario.tissue, scenario.components);
+  const Integrator integrator(model, scenario.integrator);
+  const Grid& g = model.grid();
+  std::printf("%s: '%s' is valid\n", scenario.file.c_str(), scenario.name.c_str());
+  std::printf("grid: %d x %d x %d cells of %.0f x %.0f x %.0f um = %.1f x %.1f x %.1f mm, %.2f M cells\n", g.nx, g.ny,
+              g.nz, g.hx * 1e6, g.hx * 1e6, g.hz * 1e6, g.length_x() * 1e3, g.length_y() * 1e3, g.depth() * 1e3,
+              double(g.n_cells()) * 1e-6);
+  const double fields = model.n_components() * (scenario.integrator.adaptive ? 3.0 : 2.0);
+  std::printf("memory: about %.0f MB (%d components x %s)\n", double(g.n_cells()) * 8.0 * fields / 1e6,
+              model.n_components(), scenario.integrator.adaptive ? "3 copies for step doubling" : "2 buffers");
+  std::printf("boundaries: x_low %s, x_high %s, y_low %s, y_high %s, bottom %s (top: no_flux)\n",
+              to_string(scenario.boundaries.x_low), to_string(scenario.boundaries.x_high),
+              to_string(scenario.boundaries.y_low), to_string(scenario.boundaries.y_high),
+              to_string(scenario.boundaries.bottom));
+  double top = 0.0;
+  for (const Layer& layer : scenario.tissue.layers) {
+    std::printf("layer %-20s %6.3f - %6.3f mm, fluid fraction %.2f\n", layer.name.c_str(), top * 1e3,
+                (top + layer.thickness) * 1e3, layer.fluid_fraction);
+    top += layer.thickness;
+  }
+  for (int c = 0; c < model.n_components(); ++c) {
+    const SoluteInLayer& s = scenario.components[c].in_layer[0];
+    std::printf("component %-22s D %.2e m^2/s, k_blood %.2e, k_lymph %.2e, k_deg %.2e 1/s (first layer)\n",
+                scenario.components[c].name.c_str(), s.diffusivity, s.k_blood, s.k_lymph, s.k_degradation);
+  }
+  for (const Injection& injection : scenario.injections) {
+    const std::size_t layer = scenario.tissue.layer_at(injection.depth);
+    std::printf("injection %.3f mL of '%s' at (%.2f, %.2f) mm, %.2f mm deep, t = %.0f s: tip in %s (%s deposit)\n",
+                injection.volume * 1e6, injection.cocktail.c_str(), injection.x * 1e3, injection.y * 1e3,
+                injection.depth * 1e3, injection.time, scenario.tissue.layers[layer].name.c_str(),
+                injection.reservoir.c_str());
+  }
+  const double stable = model.max_explicit_step();
+  std::printf("time: end %.4g s (%.2f d), scheme %s, explicit stable step %.3g s (%.3g steps for the run)",
+              scenario.end_time, scenario.end_time / 86400.0, scenario.integrator.scheme.c_str(), stable,
+              scenario.end_time / stable);
+  if (scenario.integrator.adaptive)
+    std::printf("; adaptive tolerance %.1e: typically a few hundred steps\n", scenario.integrator.tolerance);
+  else
+    std::printf("; %.0f fixed steps\n", std::ceil(scenario.end_time / integrator.next_step()));
+  return 0;
+}
+
 int run(const RunOptions& options) {
   if (options.threads < 0) throw InputError("--threads must be >= 1 (or 0 for OMP_NUM_THREADS / all cores)");
   if (options.threads > 0) omp_set_num_threads(options.threads);
-  const double t_end = parse_quantity("--end", options.end, Dimension::of_time());
-  const double cell = parse_quantity("--cell", options.cell, Dimension::of_length());
-  const double interval = parse_quantity("--output-interval", options.output_interval, Dimension::of_time());
-  if (!(t_end > 0.0)) throw InputError("--end must be positive, e.g. \"7 d\"");
-  if (!(interval > 0.0)) throw InputError("--output-interval must be positive, e.g. \"1 h\"");
-  if (!(cell >= 25e-6 && cell <= 1e-3))
-    throw InputError("--cell " + options.cell + " is outside 25 um .. 1 mm for the default case");
+  const Scenario scenario = resolve_scenario(options);
+  const TransportModel model(scenario.grid, scenario.boundaries, scenario.tissue, scenario.components);
+  Integrator integrator(model, scenario.integrator);  // validates scheme and tolerance before anything is written
+  const double t_end = scenario.end_time, interval = scenario.output_interval;
 
-  const DefaultCase setup = make_default_case(cell);
-  const TransportModel model(setup.grid, setup.boundaries, setup.tissue, setup.components);
-  IntegratorSettings settings;
-  settings.scheme = options.scheme;
-  settings.tolerance = options.tolerance;
-  settings.adaptive = options.scheme == "implicit";
-  Integrator integrator(model, settings);  // validates scheme and tolerance before anything is written
-
-  fs::path out(options.out);
-  if (options.out.empty()) {
+  fs::path out(options.out.empty() ? scenario.output_directory : options.out);
+  if (out.empty()) {
     const std::time_t now = std::time(nullptr);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    out = fs::path("results") / (std::string("default-") + stamp);
+    const std::string stem = options.scenario.empty() ? "default" : fs::path(options.scenario).stem().string();
+    out = fs::path("results") / (stem + "-" + stamp);
   }
   prepare_output(out, options.force);
   TransportState state(model);
-  const int n_filled = deposit_instant(model, state, setup);
 
   const Grid& g = model.grid();
-  std::printf("MesoSim %s: built-in case, %d x %d x %d cells of %.0f um (%.1f M cells), %d components\n",
-              MESOSIM_VERSION, g.nx, g.ny, g.nz, cell * 1e6, double(g.n_cells()) * 1e-6, model.n_components());
-  std::printf("  injection: %.3f mL at %.2f mm depth (%s), instant deposit over %d cells; scheme %s, %d threads\n",
-              setup.volume * 1e6, setup.tip_depth * 1e3,
-              model.tissue().layers[model.tissue().layer_at(setup.tip_depth)].name.c_str(), n_filled,
-              options.scheme.c_str(), omp_get_max_threads());
+  std::printf("MesoSim %s: %s, %d x %d x %d cells of %.0f um (%.1f M cells), %d components\n", MESOSIM_VERSION,
+              scenario.name.c_str(), g.nx, g.ny, g.nz, g.hx * 1e6, double(g.n_cells()) * 1e-6, model.n_components());
+  // Injections in time order; each is deposited when the run reaches its time.
+  std::vector<Injection> pending = scenario.injections;
+  std::stable_sort(pending.begin(), pending.end(), [](const Injection& a, const Injection& b) { return a.time < b.time; });
+  std::size_t next_injection = 0;
+  auto deposit_due = [&] {
+    while (next_injection < pending.size() && pending[next_injection].time <= state.time) {
+      const Injection& injection = pending[next_injection++];
+      const int n_filled = deposit_instant(model, state, injection);
+      std::printf("  injection: %.3f mL at %.2f mm depth (%s), %s deposit over %d cells, t = %.0f s\n",
+                  injection.volume * 1e6, injection.depth * 1e3,
+                  model.tissue().layers[model.tissue().layer_at(injection.depth)].name.c_str(),
+                  injection.reservoir.c_str(), n_filled, state.time);
+    }
+  };
+  deposit_due();
+  std::printf("  scheme %s, %d threads\n", scenario.integrator.scheme.c_str(), omp_get_max_threads());
 
   std::ofstream ledger_csv(out / "ledger.csv");
   ledger_csv << "time_s,component,injected_kg,in_fluid_kg,bound_kg,to_blood_kg,to_lymph_kg,degraded_kg,"
                 "boundary_kg,ledger_residual\n";
+  ledger_csv.precision(12);
   auto write_ledger = [&] {
     for (int c = 0; c < model.n_components(); ++c) {
       const MassLedger& l = state.ledger[c];
@@ -117,7 +196,6 @@ int run(const RunOptions& options) {
     ledger_csv.flush();
     if (!ledger_csv) throw InputError("writing " + (out / "ledger.csv").string() + " failed (disk full?)");
   };
-  ledger_csv.precision(12);
   write_ledger();
 
   const bool terminal = isatty(STDOUT_FILENO) != 0;
@@ -126,6 +204,12 @@ int run(const RunOptions& options) {
   long n_outputs = long(std::ceil(t_end / interval - 1e-9));
   for (long n = 1; n <= n_outputs; ++n) {
     const double t_out = n == n_outputs ? t_end : double(n) * interval;
+    // Later injections: stop at each, deposit, restart the step-size control on the new field.
+    while (next_injection < pending.size() && pending[next_injection].time < t_out) {
+      integrator.advance_to(state, pending[next_injection].time);
+      deposit_due();
+      integrator.restart();
+    }
     integrator.advance_to(state, t_out);
     write_ledger();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -155,7 +239,7 @@ int run(const RunOptions& options) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::ostringstream summary;
-  summary << "MesoSim " << MESOSIM_VERSION << " built-in case, " << format_time(t_end) << "\n";
+  summary << "MesoSim " << MESOSIM_VERSION << " " << scenario.name << ", " << format_time(t_end) << "\n";
   summary << "steps " << integrator.stats().n_accepted << " accepted, " << integrator.stats().n_rejected
           << " rejected; wall " << wall << " s\n";
   summary << "component, injected mg, in tissue %, to blood %, to lymph %, degraded %, out of box %, ledger residual\n";
@@ -163,7 +247,7 @@ int run(const RunOptions& options) {
     const MassLedger& l = state.ledger[c];
     double boundary = 0.0;
     for (double b : l.boundary) boundary += b;
-    const double m0 = l.injected;
+    const double m0 = l.injected > 0.0 ? l.injected : 1.0;  // a component no cocktail holds: all zeros
     char line[256];
     std::snprintf(line, sizeof line, "%s, %.3f, %.2f, %.2f, %.2f, %.2f, %.2f, %.1e\n", model.component(c).name.c_str(),
                   m0 * 1e6, 100 * (mass_in_fluid(model, state, c) + mass_bound(model, state, c)) / m0,
@@ -185,25 +269,31 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   RunOptions options;
   CLI::App* run_command = app.add_subcommand("run", "Run a simulation (without a scenario: the built-in default case)");
-  run_command->add_option("--out", options.out, "Output directory (default: results/default-DATE-TIME; refused if it holds results, see --force)");
-  run_command->add_option("--end", options.end, "Simulated time with unit, e.g. \"7 d\", \"12 h\"")->capture_default_str();
-  run_command->add_option("--cell", options.cell, "Cell size with unit, e.g. \"100 um\"")->capture_default_str();
-  run_command->add_option("--output-interval", options.output_interval, "Ledger output interval, e.g. \"1 h\"")
-      ->capture_default_str();
-  run_command->add_option("--scheme", options.scheme, "Time stepping: implicit (adaptive) or explicit")
-      ->capture_default_str();
-  run_command->add_option("--tolerance", options.tolerance, "Adaptive local error per step, relative to the peak")
-      ->capture_default_str();
+  run_command->add_option("scenario", options.scenario, "Scenario file (TOML); see scenarios/examples/")
+      ->check(CLI::ExistingFile);
+  run_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set domain.cell=\"100 um\"");
+  run_command->add_option("--out", options.out,
+                          "Output directory (default: the scenario's [output] directory or results/NAME-DATE-TIME; "
+                          "refused if it holds results, see --force)");
+  run_command->add_option("--end", options.end, "Simulated time with unit, e.g. \"7 d\" (default: the scenario's)");
+  run_command->add_option("--cell", options.cell, "Cell size of the built-in case, e.g. \"100 um\"")->capture_default_str();
+  run_command->add_option("--output-interval", options.output_interval, "Ledger output interval, e.g. \"1 h\"");
+  run_command->add_option("--scheme", options.scheme, "Time stepping: implicit (adaptive) or explicit");
+  run_command->add_option("--tolerance", options.tolerance, "Adaptive local error per step, relative to the peak");
   run_command->add_option("--threads", options.threads, "OpenMP threads (default: OMP_NUM_THREADS or all cores)");
   run_command->add_flag("--force", options.force, "Replace the results in an existing output directory");
   run_command->add_flag("--quiet", options.quiet, "No progress output");
+  CLI::App* check_command =
+      app.add_subcommand("check", "Validate a scenario and print the resolved parameters, without running");
+  check_command->add_option("scenario", options.scenario, "Scenario file (TOML)")->required()->check(CLI::ExistingFile);
+  check_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set time.end=\"2 d\"");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    return run(options);
+    return check_command->parsed() ? check(options) : run(options);
   } catch (const InputError& e) {
     std::cerr << "mesosim: error: " << e.what() << "\n";
     return 2;

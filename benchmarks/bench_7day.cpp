@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "app/default_case.hpp"
+#include "solver/deposit.hpp"
 #include "solver/integrator.hpp"
 
 using namespace mesosim;
@@ -18,16 +19,17 @@ int main(int argc, char** argv) {
   if (argc > 1) omp_set_num_threads(std::atoi(argv[1]));
   const double tolerance = argc > 2 ? std::atof(argv[2]) : 1e-3;
   const int explicit_steps = argc > 3 ? std::atoi(argv[3]) : 200;
-  DefaultCase setup = make_default_case(100e-6);
+  Scenario setup = make_default_scenario("100 um");
   setup.components.resize(1);
-  setup.injected_concentration.resize(1);
+  Injection injection = setup.injections.front();
+  injection.concentration.resize(1);
   const TransportModel model(setup.grid, setup.boundaries, setup.tissue, setup.components);
   const double week = 7 * 86400.0;
   std::printf("7-day run: %d x %d x %d cells of 100 um, 1 component, %d threads\n", setup.grid.nx, setup.grid.ny,
               setup.grid.nz, omp_get_max_threads());
 
   TransportState state(model);
-  deposit_instant(model, state, setup);
+  deposit_instant(model, state, injection);
   IntegratorSettings settings;
   settings.tolerance = tolerance;
   Integrator integrator(model, settings);
@@ -41,7 +43,7 @@ int main(int argc, char** argv) {
               stats.largest_step, 7.0 / wall, ledger_residual(model, state, 0));
 
   TransportState explicit_state(model);
-  deposit_instant(model, explicit_state, setup);
+  deposit_instant(model, explicit_state, injection);
   ExplicitStepper stepper(model);
   const double dt = model.max_explicit_step();
   stepper.step(explicit_state, dt);  // warm-up

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   const double e_bleb = argc > 4 ? std::atof(argv[4]) : 0.1;
   const double h = 0.2e-3;
   const Grid grid{150, 150, 30, h, h};
-  Tissue tissue = make_default_case(h).tissue;
+  Tissue tissue = make_default_scenario("200 um").tissue;
   for (Layer& layer : tissue.layers) {
     layer.storage = storage;
     layer.hydraulic_conductivity = conductivity;

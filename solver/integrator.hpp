@@ -6,6 +6,7 @@
 // The more accurate two-half-step result is kept.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -51,6 +52,12 @@ class Integrator {
   /// Sources to deliver (not owned). Adaptive steps land on every start and end time, and restart
   /// from `initial_step` when a source starts.
   void set_sources(const std::vector<Source>* sources);
+
+  /// Restarts adaptive step-size control from `initial_step` (after a sudden change of the state,
+  /// e.g. an instant deposit).
+  void restart() {
+    if (settings_.adaptive) next_step_ = std::min(settings_.initial_step, settings_.max_step);
+  }
 
   const IntegratorStats& stats() const { return stats_; }
   const TimeStepper& stepper() const { return *stepper_; }

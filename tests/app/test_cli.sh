@@ -2,9 +2,10 @@
 # The `mesosim` command end to end: version and help, input errors exit with code 2 and a
 # message that names the option and the fix, a short run of the built-in case writes its results
 # and closes the ledger, and an existing output directory is never overwritten without --force.
-# Usage: test_cli.sh PATH_TO_MESOSIM
+# Usage: test_cli.sh PATH_TO_MESOSIM PATH_TO_SOURCE_TREE
 set -u
 mesosim=$1
+example=$2/scenarios/examples/single_injection.toml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -37,4 +38,12 @@ check ledger-closes 0 '^ok$' -- bash -c "tail -n +4 '$work/run/summary.txt' | aw
 check refuse-overwrite 2 'already holds results.*--force' -- "$mesosim" run --end "1 h" --out "$work/run"
 check force-overwrite 0 'results:' -- "$mesosim" run --end "1 h" --cell "400 um" --out "$work/run" --force --quiet
 check explicit-run 0 'results:' -- "$mesosim" run --scheme explicit --end "10 min" --cell "500 um" --out "$work/explicit" --quiet
+# Scenario files: check, run, --set, and the example equals the built-in case.
+check scenario-check 0 "'single injection' is valid" -- "$mesosim" check "$example"
+check scenario-check-set 0 'grid: 200 x 200 x 60 cells' -- "$mesosim" check "$example" --set 'domain.cell=100 um'
+check scenario-typo 2 "time.ned: unknown key; did you mean 'time.end'" -- "$mesosim" check "$example" --set time.ned=1
+check scenario-missing 2 'scenario' -- "$mesosim" run "$work/none.toml"
+check scenario-run 0 'results:' -- "$mesosim" run "$example" --end "2 h" --out "$work/example" --quiet
+check builtin-run 0 'results:' -- "$mesosim" run --end "2 h" --out "$work/builtin" --quiet
+check example-is-builtin 0 '^same$' -- bash -c "cmp -s '$work/example/ledger.csv' '$work/builtin/ledger.csv' && echo same"
 exit $((failures > 0))

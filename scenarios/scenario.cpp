@@ -1,0 +1,461 @@
+#include "scenarios/scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "models/error.hpp"
+#include "scenarios/units.hpp"
+
+namespace mesosim {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+namespace {
+
+/// Reads one TOML table, remembering which keys were asked for, so that finish() can reject the
+/// keys nobody reads (with the closest known key as a suggestion).
+class Reader {
+ public:
+  Reader(const toml::table& table, std::string prefix, const std::string& file)
+      : table_(table), prefix_(std::move(prefix)), file_(file) {}
+
+  std::string key_path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+
+  std::string where(const toml::node* node) const {
+    const toml::source_region& source = node ? node->source() : table_.source();
+    std::ostringstream out;
+    out << file_;
+    if (source.begin.line > 0) out << ":" << source.begin.line << ":" << source.begin.column;
+    else out << " (from --set)";
+    return out.str();
+  }
+
+  std::string where_key(const toml::key& key) const {
+    std::ostringstream out;
+    out << file_;
+    if (key.source().begin.line > 0) out << ":" << key.source().begin.line << ":" << key.source().begin.column;
+    else out << " (from --set)";
+    return out.str();
+  }
+
+  [[noreturn]] void fail(const std::string& key, const toml::node* node, const std::string& message) const {
+    throw InputError(where(node) + ": " + key_path(key) + ": " + message);
+  }
+
+  const toml::node* find(const std::string& key) {
+    known_.insert(key);
+    return table_.get(key);
+  }
+
+  bool has(const std::string& key) { return find(key) != nullptr; }
+
+  std::string text(const std::string& key, const std::optional<std::string>& fallback = std::nullopt) {
+    const toml::node* node = find(key);
+    if (!node) {
+      if (fallback) return *fallback;
+      fail(key, nullptr, "missing; this key is required");
+    }
+    if (!node->is_string()) fail(key, node, "must be a string in quotes");
+    return std::string(*node->value<std::string>());
+  }
+
+  /// A quantity with a unit ("3 mm"), converted to SI; dimensionless quantities may be bare numbers.
+  double quantity(const std::string& key, Dimension dimension, std::optional<double> fallback = std::nullopt,
+                  double minimum = -INFINITY, bool exclusive_minimum = false) {
+    const toml::node* node = find(key);
+    if (!node) {
+      if (fallback) return *fallback;
+      fail(key, nullptr, "missing; this key is required (" + to_string(dimension) + ")");
+    }
+    return quantity_of(key, node, dimension, minimum, exclusive_minimum);
+  }
+
+  double quantity_of(const std::string& key, const toml::node* node, Dimension dimension, double minimum,
+                     bool exclusive_minimum) const {
+    double value = 0.0;
+    if (node->is_string()) {
+      try {
+        value = parse_quantity(key_path(key), std::string(*node->value<std::string>()), dimension);
+      } catch (const InputError& e) {
+        throw InputError(where(node) + ": " + e.what());
+      }
+    } else if (node->is_number()) {
+      if (!(dimension == Dimension::none()))
+        fail(key, node, "needs a unit (" + to_string(dimension) + "), written as a string, e.g. \"" +
+                            std::to_string(*node->value<double>()) + " ...\"");
+      value = *node->value<double>();
+    } else {
+      fail(key, node, "must be a number with a unit in quotes, e.g. \"3 mm\"");
+    }
+    if (exclusive_minimum ? !(value > minimum) : !(value >= minimum)) {
+      std::ostringstream msg;
+      msg << "value " << value << " (SI) must be " << (exclusive_minimum ? "> " : ">= ") << minimum;
+      fail(key, node, msg.str());
+    }
+    return value;
+  }
+
+  /// A list of n quantities, e.g. size = ["20 mm", "20 mm", "6 mm"].
+  std::vector<double> quantities(const std::string& key, Dimension dimension, std::size_t n) {
+    const toml::node* node = find(key);
+    if (!node) fail(key, nullptr, "missing; this key is required (a list of " + std::to_string(n) + ")");
+    const toml::array* array = node->as_array();
+    if (!array || array->size() != n)
+      fail(key, node, "must be a list of " + std::to_string(n) + " values with units, e.g. [\"20 mm\", ...]");
+    std::vector<double> values;
+    for (const toml::node& item : *array) values.push_back(quantity_of(key, &item, dimension, 0.0, true));
+    return values;
+  }
+
+  const toml::table* table(const std::string& key) {
+    const toml::node* node = find(key);
+    if (node && !node->is_table()) fail(key, node, "must be a table ([" + key_path(key) + "])");
+    return node ? node->as_table() : nullptr;
+  }
+
+  const toml::array* array_of_tables(const std::string& key) {
+    const toml::node* node = find(key);
+    if (!node) return nullptr;
+    const toml::array* array = node->as_array();
+    if (!array || !array->is_array_of_tables())
+      fail(key, node, "must be a list of tables ([[" + key_path(key) + "]])");
+    return array;
+  }
+
+  /// Rejects every key that was never asked for, suggesting the closest known one.
+  void finish() const {
+    for (const auto& [key, node] : table_) {
+      const std::string name(key.str());
+      if (known_.count(name)) continue;
+      std::string suggestion;
+      std::size_t best = 4;
+      for (const std::string& candidate : known_) {
+        const std::size_t distance = edit_distance(name, candidate);
+        if (distance < best) {
+          best = distance;
+          suggestion = candidate;
+        }
+      }
+      std::string message = "unknown key";
+      if (!suggestion.empty()) message += "; did you mean '" + key_path(suggestion) + "'?";
+      else {
+        message += "; known keys here: ";
+        bool first = true;
+        for (const std::string& candidate : known_) {
+          message += (first ? "" : ", ") + candidate;
+          first = false;
+        }
+      }
+      throw InputError(where_key(key) + ": " + key_path(name) + ": " + message);
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string prefix_;
+  const std::string& file_;
+  std::set<std::string> known_;
+};
+
+BoundaryKind boundary_of(Reader& reader, const std::string& key, BoundaryKind fallback) {
+  if (!reader.has(key)) return fallback;
+  const std::string name = reader.text(key);
+  try {
+    return parse_boundary_kind(name);
+  } catch (const InputError& e) {
+    reader.fail(key, nullptr, e.what());
+  }
+}
+
+/// Applies one --set override "a.b.c=value" to the parsed document.
+void apply_override(toml::table& document, const std::string& assignment) {
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0)
+    throw InputError("--set " + assignment + ": expected key=value, e.g. --set time.end=\"2 d\"");
+  std::string key = assignment.substr(0, equals), value = assignment.substr(equals + 1);
+  std::vector<std::string> parts;
+  std::stringstream stream(key);
+  for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
+  toml::table* table = &document;
+  for (std::size_t n = 0; n + 1 < parts.size(); ++n) {
+    toml::node* next = table->get(parts[n]);
+    if (!next) {
+      table->insert(parts[n], toml::table{});
+      next = table->get(parts[n]);
+    }
+    if (toml::array* array = next->as_array()) {
+      // injections.0.depth: an index into a list of tables
+      std::size_t index = 0;
+      try {
+        index = std::stoul(parts[++n]);
+      } catch (const std::exception&) {
+        throw InputError("--set " + assignment + ": '" + parts[n - 1] + "' is a list; give an index, e.g. " +
+                         parts[n - 1] + ".0." + parts.back());
+      }
+      if (index >= array->size() || !array->get(index)->is_table())
+        throw InputError("--set " + assignment + ": there is no " + parts[n - 1] + "[" + std::to_string(index) + "]");
+      table = array->get(index)->as_table();
+      if (n + 1 == parts.size()) throw InputError("--set " + assignment + ": the key after the index is missing");
+      continue;
+    }
+    if (!next->is_table()) throw InputError("--set " + assignment + ": '" + parts[n] + "' is not a table");
+    table = next->as_table();
+  }
+  // A value that reads as a TOML number or boolean stays one; anything else is a string.
+  try {
+    toml::table parsed = toml::parse("v = " + value);
+    const toml::node* node = parsed.get("v");
+    if (node->is_number() || node->is_boolean()) {
+      table->insert_or_assign(parts.back(), *node);
+      return;
+    }
+  } catch (const toml::parse_error&) {
+  }
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+  table->insert_or_assign(parts.back(), value);
+}
+
+SoluteInLayer read_solute(Reader& reader, const SoluteInLayer& base) {
+  SoluteInLayer s = base;
+  s.diffusivity = reader.quantity("diffusivity", Dimension::of_diffusivity(), base.diffusivity, 0.0);
+  s.k_blood = reader.quantity("k_blood", Dimension::of_rate(), base.k_blood, 0.0);
+  s.k_lymph = reader.quantity("k_lymph", Dimension::of_rate(), base.k_lymph, 0.0);
+  s.k_degradation = reader.quantity("k_degradation", Dimension::of_rate(), base.k_degradation, 0.0);
+  s.available_fraction = reader.quantity("available_fraction", Dimension::none(), base.available_fraction, 0.0, true);
+  s.partition = reader.quantity("partition", Dimension::none(), base.partition, 0.0, true);
+  s.k_on = reader.quantity("k_on", Dimension::of_rate(), base.k_on, 0.0);
+  s.k_off = reader.quantity("k_off", Dimension::of_rate(), base.k_off, 0.0);
+  s.k_cell = reader.quantity("k_cell", Dimension::of_rate(), base.k_cell, 0.0);
+  return s;
+}
+
+}  // namespace
+
+namespace {
+
+Scenario resolve(toml::table& document, const std::string& path, const std::vector<std::string>& overrides);
+
+toml::table parse_document(const std::string& text, const std::string& path) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": not valid TOML: "
+        << e.description();
+    throw InputError(msg.str());
+  }
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!std::filesystem::exists(path) || !in) throw InputError(path + ": no such scenario file (or not readable)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  toml::table document = parse_document(text.str(), path);
+  return resolve(document, path, overrides);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& label,
+                            const std::vector<std::string>& overrides) {
+  toml::table document = parse_document(text, label);
+  return resolve(document, label, overrides);
+}
+
+namespace {
+
+Scenario resolve(toml::table& document, const std::string& path, const std::vector<std::string>& overrides) {
+  Scenario scenario;
+  scenario.file = path;
+  for (const std::string& assignment : overrides) apply_override(document, assignment);
+
+  Reader root(document, "", scenario.file);
+  scenario.name = root.text("name", std::filesystem::path(path).stem().string());
+
+  // [domain]
+  const toml::table* domain_table = root.table("domain");
+  if (!domain_table) root.fail("domain", nullptr, "missing; a scenario needs a [domain] with size and cell");
+  Reader domain(*domain_table, "domain", scenario.file);
+  const std::vector<double> size = domain.quantities("size", Dimension::of_length(), 3);
+  double hx = 0, hz = 0;
+  if (const toml::node* cell = domain.find("cell"); cell && cell->is_array()) {
+    const std::vector<double> cells = domain.quantities("cell", Dimension::of_length(), 2);
+    hx = cells[0];
+    hz = cells[1];
+  } else {
+    hx = hz = domain.quantity("cell", Dimension::of_length(), std::nullopt, 0.0, true);
+  }
+  auto count = [&](double length, double h, const char* axis) {
+    const double n = length / h;
+    if (std::abs(n - std::round(n)) > 1e-6 * n)
+      domain.fail("size", domain.find("size"), std::string("the ") + axis + " size is not a whole number of cells (" +
+                                                   std::to_string(n) + "); adjust size or cell");
+    return int(std::lround(n));
+  };
+  scenario.grid = Grid{count(size[0], hx, "x"), count(size[1], hx, "y"), count(size[2], hz, "depth"), hx, hz};
+  if (const toml::table* bc_table = domain.table("boundaries")) {
+    Reader bc(*bc_table, "domain.boundaries", scenario.file);
+    const BoundaryKind lateral = boundary_of(bc, "lateral", BoundaryKind::no_flux);
+    scenario.boundaries.x_low = boundary_of(bc, "x_low", lateral);
+    scenario.boundaries.x_high = boundary_of(bc, "x_high", lateral);
+    scenario.boundaries.y_low = boundary_of(bc, "y_low", lateral);
+    scenario.boundaries.y_high = boundary_of(bc, "y_high", lateral);
+    scenario.boundaries.bottom = boundary_of(bc, "bottom", BoundaryKind::no_flux);
+    bc.finish();
+  }
+  domain.finish();
+
+  // [tissue] with [[tissue.layers]]
+  const toml::table* tissue_table = root.table("tissue");
+  if (!tissue_table) root.fail("tissue", nullptr, "missing; give the layer stack as [[tissue.layers]]");
+  Reader tissue(*tissue_table, "tissue", scenario.file);
+  const toml::array* layers = tissue.array_of_tables("layers");
+  if (!layers || layers->empty()) tissue.fail("layers", nullptr, "missing; give at least one [[tissue.layers]]");
+  std::size_t index = 0;
+  for (const toml::node& item : *layers) {
+    Reader layer_reader(*item.as_table(), "tissue.layers[" + std::to_string(index++) + "]", scenario.file);
+    Layer layer;
+    layer.name = layer_reader.text("name");
+    layer.thickness = layer_reader.quantity("thickness", Dimension::of_length(), std::nullopt, 0.0, true);
+    layer.fluid_fraction = layer_reader.quantity("fluid_fraction", Dimension::none(), std::nullopt, 0.0, true);
+    layer.storage = layer_reader.quantity("storage", {1, -1, 2}, layer.storage, 0.0, true);
+    layer.hydraulic_conductivity =
+        layer_reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
+    layer.bleb_half_life = layer_reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
+    layer_reader.finish();
+    scenario.tissue.layers.push_back(layer);
+  }
+  tissue.finish();
+
+  // [[components]]: defaults for every layer, then [components.layers.NAME] overrides
+  const toml::array* components = root.array_of_tables("components");
+  if (!components || components->empty()) root.fail("components", nullptr, "missing; give at least one [[components]]");
+  index = 0;
+  for (const toml::node& item : *components) {
+    Reader reader(*item.as_table(), "components[" + std::to_string(index++) + "]", scenario.file);
+    Component component;
+    component.name = reader.text("name");
+    const SoluteInLayer base = read_solute(reader, SoluteInLayer{});
+    component.in_layer.assign(scenario.tissue.layers.size(), base);
+    if (const toml::table* per_layer = reader.table("layers")) {
+      Reader layers_reader(*per_layer, reader.key_path("layers"), scenario.file);
+      for (std::size_t n = 0; n < scenario.tissue.layers.size(); ++n)
+        if (const toml::table* override_table = layers_reader.table(scenario.tissue.layers[n].name)) {
+          Reader layer_reader(*override_table, layers_reader.key_path(scenario.tissue.layers[n].name), scenario.file);
+          component.in_layer[n] = read_solute(layer_reader, base);
+          layer_reader.finish();
+        }
+      layers_reader.finish();
+    }
+    reader.finish();
+    scenario.components.push_back(component);
+  }
+
+  // [cocktails.NAME]: component = "concentration"
+  const toml::table* cocktails = root.table("cocktails");
+  // [[injections]]
+  const toml::array* injections = root.array_of_tables("injections");
+  if (!injections || injections->empty()) root.fail("injections", nullptr, "missing; give at least one [[injections]]");
+  index = 0;
+  for (const toml::node& item : *injections) {
+    Reader reader(*item.as_table(), "injections[" + std::to_string(index++) + "]", scenario.file);
+    Injection injection;
+    const std::vector<double> position = reader.quantities("position", Dimension::of_length(), 2);
+    injection.x = position[0];
+    injection.y = position[1];
+    injection.depth = reader.quantity("depth", Dimension::of_length(), std::nullopt, 0.0, true);
+    injection.volume = reader.quantity("volume", Dimension::of_volume(), std::nullopt, 0.0, true);
+    injection.time = reader.quantity("time", Dimension::of_time(), 0.0, 0.0);
+    injection.reservoir = reader.text("reservoir", std::string("instant"));
+    if (injection.reservoir != "instant")
+      reader.fail("reservoir", reader.find("reservoir"),
+                  "'" + injection.reservoir + "' is not available yet; choose \"instant\" (the darcy reservoir is issue #3)");
+    if (injection.x > scenario.grid.length_x() || injection.y > scenario.grid.length_y() ||
+        injection.depth >= scenario.grid.depth())
+      reader.fail("position", reader.find("position"), "the needle tip lies outside the tissue block (size " +
+                                                           std::to_string(scenario.grid.length_x() * 1e3) + " x " +
+                                                           std::to_string(scenario.grid.length_y() * 1e3) + " x " +
+                                                           std::to_string(scenario.grid.depth() * 1e3) + " mm)");
+    injection.cocktail = reader.text("cocktail");
+    const toml::table* cocktail = cocktails ? cocktails->get_as<toml::table>(injection.cocktail) : nullptr;
+    if (!cocktail) {
+      std::string names;
+      if (cocktails)
+        for (const auto& [name, node] : *cocktails) names += (names.empty() ? "" : ", ") + std::string(name.str());
+      reader.fail("cocktail", reader.find("cocktail"),
+                  "no cocktail named '" + injection.cocktail + "' in [cocktails]" + (names.empty() ? "" : "; defined: " + names));
+    }
+    Reader cocktail_reader(*cocktail, "cocktails." + injection.cocktail, scenario.file);
+    for (const Component& component : scenario.components)
+      injection.concentration.push_back(
+          cocktail_reader.quantity(component.name, Dimension::of_concentration(), 0.0, 0.0));
+    cocktail_reader.finish();
+    reader.finish();
+    scenario.injections.push_back(injection);
+  }
+  if (cocktails) {
+    Reader cocktails_reader(*cocktails, "cocktails", scenario.file);
+    for (const auto& [name, node] : *cocktails) cocktails_reader.find(std::string(name.str()));
+    cocktails_reader.finish();
+  }
+
+  // [time]
+  const toml::table* time_table = root.table("time");
+  if (!time_table) root.fail("time", nullptr, "missing; give [time] with end = \"7 d\"");
+  Reader time(*time_table, "time", scenario.file);
+  scenario.end_time = time.quantity("end", Dimension::of_time(), std::nullopt, 0.0, true);
+  scenario.output_interval = time.quantity("output_interval", Dimension::of_time(), 3600.0, 0.0, true);
+  scenario.integrator.scheme = time.text("scheme", std::string("implicit"));
+  if (scenario.integrator.scheme != "implicit" && scenario.integrator.scheme != "explicit")
+    time.fail("scheme", time.find("scheme"), "'" + scenario.integrator.scheme + "' is not a scheme; choose \"implicit\" or \"explicit\"");
+  scenario.integrator.adaptive = scenario.integrator.scheme == "implicit";
+  scenario.integrator.tolerance = time.quantity("tolerance", Dimension::none(), 1e-3, 0.0, true);
+  if (scenario.integrator.tolerance >= 1.0) time.fail("tolerance", time.find("tolerance"), "must be below 1, e.g. 1e-3");
+  if (time.has("step")) {
+    scenario.integrator.fixed_step = time.quantity("step", Dimension::of_time(), std::nullopt, 0.0, true);
+    scenario.integrator.adaptive = false;
+  }
+  time.finish();
+
+  // [output]
+  if (const toml::table* output_table = root.table("output")) {
+    Reader output(*output_table, "output", scenario.file);
+    scenario.output_directory = output.text("directory", std::string());
+    output.finish();
+  }
+  root.finish();
+
+  // Physics-level checks (layers cover the domain, ranges) with the file named.
+  try {
+    scenario.grid.validate();
+    scenario.tissue.validate(scenario.grid.depth());
+    for (const Component& component : scenario.components) component.validate(scenario.tissue.layers.size());
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
+  }
+  return scenario;
+}
+
+}  // namespace
+}  // namespace mesosim

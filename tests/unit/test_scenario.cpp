@@ -1,0 +1,153 @@
+// Scenario files: the example parses to the built-in case; every kind of bad input is an
+// InputError naming file:line:column, the key and the fix; --set overrides apply and are checked.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <unistd.h>
+
+#include "models/error.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace mesosim {
+namespace {
+
+const std::string example = std::string(MESOSIM_SOURCE_DIR) + "/scenarios/examples/single_injection.toml";
+
+/// Writes `text` to a temporary scenario file and returns its path.
+std::string scenario_file(const std::string& text) {
+  static int counter = 0;
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("mesosim_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".toml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const char* minimal = R"(
+[domain]
+size = ["2 mm", "2 mm", "1 mm"]
+cell = "100 um"
+
+[[tissue.layers]]
+name = "dermis"
+thickness = "1 mm"
+fluid_fraction = 0.3
+
+[[components]]
+name = "drug"
+diffusivity = "3e-10 m^2/s"
+k_blood = "1e-3 1/s"
+
+[cocktails.mix]
+drug = "5 mg/mL"
+
+[[injections]]
+position = ["1 mm", "1 mm"]
+depth = "0.5 mm"
+volume = "0.01 mL"
+cocktail = "mix"
+
+[time]
+end = "1 h"
+)";
+
+std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    load_scenario(scenario_file(text), overrides);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+TEST(Scenario, TheExampleIsTheBuiltInCase) {
+  const Scenario s = load_scenario(example);
+  EXPECT_EQ(s.name, "single injection");
+  EXPECT_EQ(s.grid.nx, 100);
+  EXPECT_EQ(s.grid.nz, 30);
+  EXPECT_DOUBLE_EQ(s.grid.hx, 200e-6);
+  EXPECT_EQ(s.boundaries.bottom, BoundaryKind::sink);
+  EXPECT_EQ(s.boundaries.x_high, BoundaryKind::no_flux);
+  ASSERT_EQ(s.tissue.layers.size(), 4u);
+  EXPECT_DOUBLE_EQ(s.tissue.layers[3].thickness, 4.7e-3);
+  ASSERT_EQ(s.components.size(), 3u);
+  EXPECT_DOUBLE_EQ(s.components[0].in_layer[2].k_blood, 2.88e-4);   // per-layer override
+  EXPECT_DOUBLE_EQ(s.components[0].in_layer[1].k_blood, 9.6e-4);    // component default
+  EXPECT_DOUBLE_EQ(s.components[2].in_layer[3].available_fraction, 0.56);
+  ASSERT_EQ(s.injections.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.injections[0].volume, 0.05e-6);
+  EXPECT_DOUBLE_EQ(s.injections[0].concentration[1], 20.0);
+  EXPECT_DOUBLE_EQ(s.end_time, 7 * 86400.0);
+}
+
+TEST(Scenario, OverridesApplyAndAreChecked) {
+  const Scenario s = load_scenario(example, {"domain.cell=100 um", "time.end=\"2 d\"", "time.tolerance=1e-4",
+                                             "injections.0.depth=0.8 mm", "components.0.k_blood=2e-3 1/s"});
+  EXPECT_EQ(s.grid.nx, 200);
+  EXPECT_DOUBLE_EQ(s.end_time, 2 * 86400.0);
+  EXPECT_DOUBLE_EQ(s.integrator.tolerance, 1e-4);
+  EXPECT_DOUBLE_EQ(s.injections[0].depth, 0.8e-3);
+  EXPECT_DOUBLE_EQ(s.components[0].in_layer[1].k_blood, 2e-3);
+  EXPECT_NE(error_of(minimal, {"time.ned=1 d"}).find("time.ned: unknown key; did you mean 'time.end'?"), std::string::npos);
+  EXPECT_NE(error_of(minimal, {"injections.3.depth=1 mm"}).find("there is no injections[3]"), std::string::npos);
+  EXPECT_NE(error_of(minimal, {"time.end"}).find("expected key=value"), std::string::npos);
+}
+
+TEST(Scenario, BadInputNamesTheFileLineKeyAndFix) {
+  EXPECT_EQ(error_of(minimal), "no error");
+  // A typo: file:line:column, the key, and the closest key.
+  const std::string typo = error_of(replace(minimal, "diffusivity =", "difusivity ="));
+  EXPECT_TRUE(std::regex_search(typo, std::regex(R"(\.toml:13:1: components\[0\]\.difusivity: unknown key; did you mean 'components\[0\]\.diffusivity'\?)")))
+      << typo;
+  EXPECT_NE(error_of(replace(minimal, "end = \"1 h\"", "end = \"1\"")).find("time.end = \"1\": a unit is required"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "end = \"1 h\"", "end = 1")).find("needs a unit"), std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "volume = \"0.01 mL\"", "volume = \"0.01 mm\"")).find("has dimension m but"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "thickness = \"1 mm\"", "thickness = \"-1 mm\"")).find("must be > 0"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "thickness = \"1 mm\"", "thickness = \"0.5 mm\"")).find("add a layer or thicken"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "depth = \"0.5 mm\"", "depth = \"3 mm\"")).find("outside the tissue block"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mixx\"")).find("no cocktail named 'mixx' in [cocktails]; defined: mix"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "drug = \"5 mg/mL\"", "durg = \"5 mg/mL\"")).find("did you mean 'cocktails.mix.drug'"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "cell = \"100 um\"", "cell = \"300 um\"")).find("not a whole number of cells"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "[time]\nend = \"1 h\"", "")).find("[time]"), std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "cell = \"100 um\"", "cell = \"100 um")).find("not valid TOML"), std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "[time]", "[time]\nscheme = \"rk4\"")).find("choose \"implicit\" or \"explicit\""),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "[time]", "[time]\ntolerance = 2")).find("must be below 1"), std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nreservoir = \"darcy\"")).find("not available yet"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "cell = \"100 um\"", "cell = \"100 um\"\nboundaries = { bottom = \"open\" }"))
+                .find("choose one of: no_flux, sink, periodic"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "fluid_fraction = 0.3", "fluid_fraction = 1.3")).find("fluid fraction must be in (0, 1]"),
+            std::string::npos);
+  try {
+    load_scenario("/nonexistent/file.toml");
+    FAIL() << "no error for a missing file";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no such scenario file"), std::string::npos);
+  }
+}
+
+TEST(Scenario, EditDistanceFindsTypos) {
+  EXPECT_EQ(edit_distance("diffusivity", "difusivity"), 1u);
+  EXPECT_EQ(edit_distance("end", "ned"), 2u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+}
+
+}  // namespace
+}  // namespace mesosim
