@@ -269,8 +269,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   RunOptions options;
   CLI::App* run_command = app.add_subcommand("run", "Run a simulation (without a scenario: the built-in default case)");
-  run_command->add_option("scenario", options.scenario, "Scenario file (TOML); see scenarios/examples/")
-      ->check(CLI::ExistingFile);
+  run_command->add_option("scenario", options.scenario, "Scenario file (TOML); see scenarios/examples/");
   run_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set domain.cell=\"100 um\"");
   run_command->add_option("--out", options.out,
                           "Output directory (default: the scenario's [output] directory or results/NAME-DATE-TIME; "
@@ -285,7 +284,7 @@ int main(int argc, char** argv) {
   run_command->add_flag("--quiet", options.quiet, "No progress output");
   CLI::App* check_command =
       app.add_subcommand("check", "Validate a scenario and print the resolved parameters, without running");
-  check_command->add_option("scenario", options.scenario, "Scenario file (TOML)")->required()->check(CLI::ExistingFile);
+  check_command->add_option("scenario", options.scenario, "Scenario file (TOML)")->required();
   check_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set time.end=\"2 d\"");
   try {
     app.parse(argc, argv);
