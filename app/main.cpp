@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -198,6 +199,26 @@ int run(const RunOptions& options) {
   };
   write_ledger();
 
+  // Metrics at every output time: metrics.csv now, summary.json at the end.
+  const std::vector<std::size_t> target_cells = scenario.target.cells(model);
+  std::vector<std::vector<ComponentMetrics>> series(model.n_components());
+  std::ofstream metrics_csv(out / "metrics.csv");
+  metrics_csv << "time_s,component,in_tissue,to_blood,to_lymph,degraded,out_of_box,peak_kg_m3,"
+                 "peak_in_target_kg_m3,coverage,uniformity_cv\n";
+  metrics_csv.precision(10);
+  auto record_metrics = [&] {
+    for (int c = 0; c < model.n_components(); ++c) {
+      const ComponentMetrics m = measure(model, state, c, target_cells, scenario.target.threshold[c]);
+      series[c].push_back(m);
+      metrics_csv << m.time << ",\"" << model.component(c).name << "\"," << m.in_tissue << ',' << m.to_blood << ','
+                  << m.to_lymph << ',' << m.degraded << ',' << m.out_of_box << ',' << m.peak << ','
+                  << m.peak_in_target << ',' << m.coverage << ',' << m.uniformity_cv << '\n';
+    }
+    metrics_csv.flush();
+    if (!metrics_csv) throw InputError("writing " + (out / "metrics.csv").string() + " failed (disk full?)");
+  };
+  record_metrics();
+
   const bool terminal = isatty(STDOUT_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   double last_log = -1e300;
@@ -212,6 +233,7 @@ int run(const RunOptions& options) {
     }
     integrator.advance_to(state, t_out);
     write_ledger();
+    record_metrics();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options.quiet) continue;
     const double fraction = state.time / t_end;
@@ -255,9 +277,47 @@ int run(const RunOptions& options) {
                   ledger_residual(model, state, c));
     summary << line;
   }
+  nlohmann::json json;
+  json["program"] = {{"name", "mesosim"}, {"version", MESOSIM_VERSION}};
+  json["scenario"] = {{"name", scenario.name}, {"file", scenario.file}};
+  json["run"] = {{"end_time_s", t_end},
+                 {"steps", integrator.stats().n_accepted},
+                 {"rejected_steps", integrator.stats().n_rejected},
+                 {"wall_time_s", wall},
+                 {"threads", omp_get_max_threads()},
+                 {"scheme", scenario.integrator.scheme}};
+  std::vector<std::string> target_layers;
+  for (std::size_t layer : scenario.target.layers) target_layers.push_back(scenario.tissue.layers[layer].name);
+  json["target"] = {{"layers", target_layers}, {"treated_radius_m", scenario.target.radius},
+                    {"cells", target_cells.size()}};
+  summary << "\ncomponent, residence half-life h, systemic fraction %, peak mg/mL, max coverage %, time above threshold h\n";
+  for (int c = 0; c < model.n_components(); ++c) {
+    const RunFigures f = summarise(series[c]);
+    const ComponentMetrics& last = series[c].back();
+    json["components"].push_back({{"name", model.component(c).name},
+                                  {"injected_kg", state.ledger[c].injected},
+                                  {"threshold_kg_m3", scenario.target.threshold[c]},
+                                  {"residence_half_life_s", f.residence_half_life < 0 ? nlohmann::json() : nlohmann::json(f.residence_half_life)},
+                                  {"systemic_fraction", f.systemic_fraction},
+                                  {"lymph_fraction", last.to_lymph},
+                                  {"degraded_fraction", last.degraded},
+                                  {"out_of_box_fraction", last.out_of_box},
+                                  {"in_tissue_fraction", last.in_tissue},
+                                  {"peak_kg_m3", f.peak},
+                                  {"max_coverage", f.max_coverage},
+                                  {"time_above_threshold_s", f.time_above_threshold},
+                                  {"final_uniformity_cv", last.uniformity_cv},
+                                  {"ledger_residual", ledger_residual(model, state, c)}});
+    char line[256];
+    std::snprintf(line, sizeof line, "%s, %s, %.2f, %.3g, %.1f, %.1f\n", model.component(c).name.c_str(),
+                  f.residence_half_life < 0 ? "not reached" : std::to_string(f.residence_half_life / 3600).c_str(),
+                  100 * f.systemic_fraction, f.peak, 100 * f.max_coverage, f.time_above_threshold / 3600);
+    summary << line;
+  }
   std::ofstream(out / "summary.txt") << summary.str();
+  std::ofstream(out / "summary.json") << json.dump(2) << '\n';
   std::cout << summary.str();
-  std::printf("results: %s (ledger.csv, summary.txt)\n", fs::absolute(out).string().c_str());
+  std::printf("results: %s (ledger.csv, metrics.csv, summary.txt, summary.json)\n", fs::absolute(out).string().c_str());
   return 0;
 }
 

@@ -438,6 +438,45 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   }
   time.finish();
 
+  // [metrics]: target layers (default: the layer of the first tip), treated radius around each
+  // injection, threshold per component (default 1 % of its highest syringe concentration).
+  {
+    const toml::table* metrics_table = root.table("metrics");
+    static const toml::table empty;
+    Reader metrics(metrics_table ? *metrics_table : empty, "metrics", scenario.file);
+    for (const Injection& injection : scenario.injections) scenario.target.centres.emplace_back(injection.x, injection.y);
+    scenario.target.radius = metrics.quantity("treated_radius", Dimension::of_length(), 5e-3, 0.0, true);
+    if (const toml::node* layers_node = metrics.find("target_layers")) {
+      const toml::array* names = layers_node->as_array();
+      if (!names || names->empty()) metrics.fail("target_layers", layers_node, "must be a list of layer names");
+      for (const toml::node& name_node : *names) {
+        const std::optional<std::string> name = name_node.value<std::string>();
+        std::size_t found = scenario.tissue.layers.size();
+        for (std::size_t n = 0; name && n < scenario.tissue.layers.size(); ++n)
+          if (scenario.tissue.layers[n].name == *name) found = n;
+        if (found == scenario.tissue.layers.size()) {
+          std::string known;
+          for (const Layer& layer : scenario.tissue.layers) known += (known.empty() ? "'" : ", '") + layer.name + "'";
+          metrics.fail("target_layers", &name_node, "no layer named " + (name ? "'" + *name + "'" : std::string("(not a string)")) +
+                                                        "; layers: " + known);
+        }
+        scenario.target.layers.push_back(found);
+      }
+    } else {
+      scenario.target.layers.push_back(scenario.tissue.layer_at(scenario.injections.front().depth));
+    }
+    const toml::table* thresholds = metrics.table("threshold");
+    Reader threshold_reader(thresholds ? *thresholds : empty, "metrics.threshold", scenario.file);
+    for (std::size_t c = 0; c < scenario.components.size(); ++c) {
+      double highest = 0.0;
+      for (const Injection& injection : scenario.injections) highest = std::max(highest, injection.concentration[c]);
+      scenario.target.threshold.push_back(threshold_reader.quantity(scenario.components[c].name,
+                                                                    Dimension::of_concentration(), 0.01 * highest, 0.0));
+    }
+    threshold_reader.finish();
+    metrics.finish();
+  }
+
   // [output]
   if (const toml::table* output_table = root.table("output")) {
     Reader output(*output_table, "output", scenario.file);

@@ -14,6 +14,7 @@
 #include "models/tissue.hpp"
 #include "solver/grid.hpp"
 #include "solver/integrator.hpp"
+#include "solver/metrics.hpp"
 
 namespace mesosim {
 
@@ -29,6 +30,7 @@ struct Scenario {
   double end_time = 0;                ///< s
   double output_interval = 3600;      ///< s
   std::string output_directory;       ///< empty: results/<file stem>-DATE-TIME
+  TargetRegion target;                ///< [metrics]: where coverage and uniformity are judged
 };
 
 /// Reads and validates a scenario file; `overrides` are "dotted.key=value" strings (--set) applied

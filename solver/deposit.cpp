@@ -1,5 +1,6 @@
 #include "solver/deposit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -16,28 +17,58 @@ int deposit_instant(const TransportModel& model, TransportState& state, const In
   if (injection.concentration.size() != std::size_t(model.n_components()))
     throw InputError("injection: the cocktail gives " + std::to_string(injection.concentration.size()) +
                      " concentrations for " + std::to_string(model.n_components()) + " components");
-  const std::size_t layer = model.tissue().layer_at(injection.depth);
-  const double phi = model.tissue().layers[layer].fluid_fraction;
-  const double radius = std::cbrt(3.0 * injection.volume / (4.0 * std::numbers::pi * phi));
-  std::vector<std::size_t> cells;
-  std::vector<int> depth_of;
+  // Fill the fluid space nearest the tip until it holds the injected volume: cells in order of
+  // distance from the tip, each contributing phi V_cell, the last one partly (so the concentration
+  // in the filled region equals the syringe's, whatever layers and surfaces the region meets).
+  std::vector<double> phi(g.nz);
+  for (int k = 0; k < g.nz; ++k) {
+    CompensatedSum fluid;
+    const double top = k * g.hz, bottom_of_cell = (k + 1) * g.hz;
+    double z = 0.0;
+    for (const Layer& layer : model.tissue().layers) {
+      const double overlap = std::min(bottom_of_cell, z + layer.thickness) - std::max(top, z);
+      if (overlap > 0) fluid.add(overlap * layer.fluid_fraction);
+      z += layer.thickness;
+    }
+    phi[k] = fluid.value() / g.hz;
+  }
+  struct Candidate {
+    double distance2;
+    std::size_t cell;
+    int k;
+  };
+  std::vector<Candidate> candidates;
+  const double reach = 2.0 * std::cbrt(3.0 * injection.volume / (4.0 * std::numbers::pi * 0.05)) + 2 * g.hx;
   for (int k = 0; k < g.nz; ++k)
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i) {
         const double r2 = std::pow(g.x_centre(i) - injection.x, 2) + std::pow(g.y_centre(j) - injection.y, 2) +
                           std::pow(g.z_centre(k) - injection.depth, 2);
-        if (r2 <= radius * radius) {
-          cells.push_back(g.index(i, j, k));
-          depth_of.push_back(k);
-        }
+        if (r2 <= reach * reach) candidates.push_back({r2, g.index(i, j, k), k});
       }
-  if (cells.empty()) throw InputError("the injection sphere holds no cell centre; refine the grid");
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.distance2 < b.distance2; });
+  std::vector<std::size_t> cells;
+  std::vector<int> depth_of;
+  std::vector<double> share;  // fraction of each cell's fluid that receives cocktail
+  double placed = 0.0;
+  for (const Candidate& candidate : candidates) {
+    if (placed >= injection.volume) break;
+    const double fluid = phi[candidate.k] * g.cell_volume();
+    const double take = std::min(fluid, injection.volume - placed);
+    cells.push_back(candidate.cell);
+    depth_of.push_back(candidate.k);
+    share.push_back(take / fluid);
+    placed += take;
+  }
+  if (placed < injection.volume * (1.0 - 1e-12))
+    throw InputError("the injected volume does not fit in the tissue block; enlarge the domain");
   for (int c = 0; c < model.n_components(); ++c) {
     const double mass = injection.concentration[c] * injection.volume;
     CompensatedSum capacity;
-    for (int k : depth_of) capacity.add(model.coefficients(c).capacity[k]);
+    for (std::size_t n = 0; n < cells.size(); ++n) capacity.add(model.coefficients(c).capacity[depth_of[n]] * share[n]);
     const double u = mass / (capacity.value() * g.cell_volume());
-    for (std::size_t n : cells) state.u(c, n) += u;
+    for (std::size_t n = 0; n < cells.size(); ++n) state.u(c, cells[n]) += u * share[n];
     state.ledger[c].injected += mass;
   }
   return int(cells.size());

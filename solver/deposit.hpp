@@ -1,7 +1,9 @@
-// The instant deposit: every cell whose centre lies within the sphere of volume V / phi around the
-// needle tip (phi of the layer at the tip; the sphere is clipped by the skin surface and the block)
-// gets the same concentration, scaled so that exactly c V of each component enters (booked as
-// injected). The plug-displacement limit of an injection, used until the reservoir is coupled.
+// The instant deposit: the cocktail fills the interstitial fluid nearest the needle tip (cells in
+// order of distance, each holding phi V_cell, the last one partly) until the injected volume is
+// placed, so the filled region is about a sphere of volume V / phi (deformed by layers of other phi
+// and cut by the skin surface) at the syringe concentration; exactly c V of each component enters
+// (booked as injected). The plug-displacement limit of an injection, used until the reservoir is
+// coupled.
 #pragma once
 
 #include "models/injection.hpp"

@@ -34,7 +34,9 @@ check unknown-option 2 'unrecognized|not expected|Extras' -- "$mesosim" run --sp
 check short-run 0 'results: .*/run' -- "$mesosim" run --end "2 h" --cell "400 um" --out "$work/run" --quiet
 check ledger-written 0 'lidocaine' -- cat "$work/run/ledger.csv"
 # Every ledger residual in the summary is below 1e-12 in magnitude.
-check ledger-closes 0 '^ok$' -- bash -c "tail -n +4 '$work/run/summary.txt' | awk -F', ' '{r=\$NF; if (r<0) r=-r; if (r>1e-12) bad=1} END {print bad ? \"bad\" : \"ok\"}'"
+check ledger-closes 0 '^ok$' -- bash -c "tail -n +4 '$work/run/summary.txt' | awk -F', ' 'NF < 2 {exit} {r=\$NF; if (r<0) r=-r; if (r>1e-12) bad=1} END {print bad ? \"bad\" : \"ok\"}'"
+check metrics-written 0 'coverage' -- head -1 "$work/run/metrics.csv"
+check summary-json 0 '"residence_half_life_s"' -- cat "$work/run/summary.json"
 check refuse-overwrite 2 'already holds results.*--force' -- "$mesosim" run --end "1 h" --out "$work/run"
 check force-overwrite 0 'results:' -- "$mesosim" run --end "1 h" --cell "400 um" --out "$work/run" --force --quiet
 check explicit-run 0 'results:' -- "$mesosim" run --scheme explicit --end "10 min" --cell "500 um" --out "$work/explicit" --quiet

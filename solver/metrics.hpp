@@ -1,0 +1,53 @@
+// The numbers researchers compare, computed from a transport state (read only):
+//   coverage     fraction of the target-layer volume under the treated area whose concentration
+//                is at or above the component's threshold;
+//   uniformity   coefficient of variation of the concentration over the same cells (std / mean);
+//   peak         largest concentration in the tissue, and in the target region;
+//   mass         in tissue (fluid + bound), and the ledger's blood / lymph fractions.
+// Time-integrated figures (residence half-life, time above threshold) come from MetricsSeries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "solver/transport_state.hpp"
+
+namespace mesosim {
+
+/// Where the treatment is judged: the cells whose centre lies in one of the target layers and
+/// within `radius` (laterally) of one of the `centres` (the injection points).
+struct TargetRegion {
+  std::vector<std::size_t> layers;              ///< indices into the tissue's layers
+  std::vector<std::pair<double, double>> centres;  ///< (x, y) of the injections, m
+  double radius = 5e-3;                         ///< m
+  std::vector<double> threshold;                ///< kg/m^3 per component (therapeutic level)
+
+  /// The cells of the region on this grid (InputError if it holds none).
+  std::vector<std::size_t> cells(const TransportModel& model) const;
+};
+
+struct ComponentMetrics {
+  double time = 0;                 ///< s
+  double in_tissue = 0;            ///< fraction of the injected mass (fluid + bound)
+  double to_blood = 0, to_lymph = 0, degraded = 0, out_of_box = 0;  ///< fractions of the injected mass
+  double peak = 0;                 ///< kg/m^3, anywhere in the tissue
+  double peak_in_target = 0;       ///< kg/m^3
+  double coverage = 0;             ///< fraction of the target volume at or above threshold
+  double uniformity_cv = 0;        ///< std / mean of c over the target (0 if the mean is 0)
+};
+
+/// Metrics of component c at the state's time over the given target cells.
+ComponentMetrics measure(const TransportModel& model, const TransportState& state, int c,
+                         const std::vector<std::size_t>& target_cells, double threshold);
+
+/// Figures over a run, from the metrics recorded at the output times (linear interpolation).
+struct RunFigures {
+  double residence_half_life = -1;  ///< s until half the injected mass has left; -1 if not reached
+  double time_above_threshold = 0;  ///< s during which some target cell was at or above threshold
+  double max_coverage = 0;          ///< largest coverage seen
+  double peak = 0;                  ///< largest concentration seen, kg/m^3
+  double systemic_fraction = 0;     ///< to blood at the end, fraction of the injected mass
+};
+RunFigures summarise(const std::vector<ComponentMetrics>& series);
+
+}  // namespace mesosim

@@ -1,0 +1,84 @@
+// Treatment metrics and the instant deposit: coverage and uniformity on known fields, residence
+// half-life of a pure first-order clearance, and a deposit that fills the fluid space at the
+// syringe concentration with exactly c V injected.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "models/error.hpp"
+#include "solver/deposit.hpp"
+#include "solver/integrator.hpp"
+#include "solver/metrics.hpp"
+#include "tests/test_support.hpp"
+
+namespace mesosim {
+namespace {
+
+TEST(Metrics, CoverageAndUniformityOnKnownFields) {
+  const Grid grid{10, 10, 4, 1e-4, 1e-4};
+  const Tissue tissue{{Layer{"upper", 0.2e-3, 0.3}, Layer{"lower", 0.2e-3, 0.3}}};
+  const TransportModel model(grid, Boundaries{}, tissue, {testing::uniform_component(2, 1e-10)});
+  TargetRegion target;
+  target.layers = {1};
+  target.centres = {{0.5e-3, 0.5e-3}};
+  target.radius = 1e-3;  // the whole 1 x 1 mm block
+  const std::vector<std::size_t> cells = target.cells(model);
+  EXPECT_EQ(cells.size(), 200u);  // two depth cells of the lower layer
+  TransportState state(model);
+  // c = 2 where x < 0.5 mm, 0 elsewhere: half covered at threshold 1, CV = 1.
+  add_concentration(model, state, 0, [](double x, double, double) { return x < 0.5e-3 ? 2.0 : 0.0; });
+  ComponentMetrics m = measure(model, state, 0, cells, 1.0);
+  EXPECT_DOUBLE_EQ(m.coverage, 0.5);
+  EXPECT_NEAR(m.uniformity_cv, 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(m.peak_in_target, 2.0);
+  EXPECT_DOUBLE_EQ(m.in_tissue, 1.0);
+  TargetRegion empty = target;
+  empty.centres = {{5e-3, 5e-3}};
+  EXPECT_THROW(empty.cells(model), InputError);
+}
+
+TEST(Metrics, ResidenceHalfLifeOfFirstOrderClearance) {
+  const Grid grid{4, 4, 4, 1e-4, 1e-4};
+  const double k = 2e-4;  // half-life ln 2 / k = 57.8 min
+  const TransportModel model(grid, Boundaries{}, testing::uniform_tissue(grid.depth()),
+                             {testing::uniform_component(1, 1e-10, k)});
+  TransportState state(model);
+  add_concentration(model, state, 0, [](double, double, double) { return 1.0; });
+  Integrator integrator(model, testing::fixed_steps("implicit", 60.0));
+  TargetRegion target{{0}, {{0.2e-3, 0.2e-3}}, 1e-3, {0.5}};
+  const auto cells = target.cells(model);
+  std::vector<ComponentMetrics> series{measure(model, state, 0, cells, 0.5)};
+  for (int hour = 1; hour <= 3; ++hour) {
+    integrator.advance_to(state, hour * 3600.0);
+    series.push_back(measure(model, state, 0, cells, 0.5));
+  }
+  const RunFigures f = summarise(series);
+  EXPECT_NEAR(f.residence_half_life, std::log(2.0) / k, 1e-6 * std::log(2.0) / k);
+  EXPECT_NEAR(f.systemic_fraction, 1.0 - std::exp(-k * 3 * 3600.0), 1e-12);
+  EXPECT_DOUBLE_EQ(f.time_above_threshold, 3600.0);  // c = 0.49 < 0.5 after one hour
+}
+
+TEST(Deposit, FillsTheFluidNearestTheTipAtTheSyringeConcentration) {
+  const Grid grid{40, 40, 20, 0.1e-3, 0.1e-3};
+  const Tissue tissue{{Layer{"papillary", 0.4e-3, 0.35}, Layer{"reticular", 1.6e-3, 0.3}}};
+  const TransportModel model(grid, Boundaries{}, tissue, {testing::uniform_component(2, 1e-10)});
+  TransportState state(model);
+  Injection injection;
+  injection.x = injection.y = 2e-3;
+  injection.depth = 0.3e-3;  // shallow: the filled region meets the surface and both layers
+  injection.volume = 0.5e-9;  // 0.5 uL
+  injection.concentration = {7.0};
+  const int n_cells = deposit_instant(model, state, injection);
+  EXPECT_GT(n_cells, 100);
+  EXPECT_NEAR(state.ledger[0].injected, 7.0 * 0.5e-9, 1e-24);
+  EXPECT_NEAR(mass_in_fluid(model, state, 0) / state.ledger[0].injected, 1.0, 1e-14);
+  double peak = 0.0;
+  for (double u : state.u.raw()) peak = std::max(peak, u);
+  EXPECT_NEAR(peak, 7.0, 1e-12);  // P = f = 1: the filled fluid holds the syringe concentration
+  Injection outside = injection;
+  outside.depth = 5e-3;
+  EXPECT_THROW(deposit_instant(model, state, outside), InputError);
+}
+
+}  // namespace
+}  // namespace mesosim
