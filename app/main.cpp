@@ -308,9 +308,10 @@ int run(const RunOptions& options) {
                                   {"time_above_threshold_s", f.time_above_threshold},
                                   {"final_uniformity_cv", last.uniformity_cv},
                                   {"ledger_residual", ledger_residual(model, state, c)}});
+    char half_life[32] = "not reached";
+    if (f.residence_half_life >= 0) std::snprintf(half_life, sizeof half_life, "%.2f", f.residence_half_life / 3600);
     char line[256];
-    std::snprintf(line, sizeof line, "%s, %s, %.2f, %.3g, %.1f, %.1f\n", model.component(c).name.c_str(),
-                  f.residence_half_life < 0 ? "not reached" : std::to_string(f.residence_half_life / 3600).c_str(),
+    std::snprintf(line, sizeof line, "%s, %s, %.2f, %.3g, %.1f, %.1f\n", model.component(c).name.c_str(), half_life,
                   100 * f.systemic_fraction, f.peak, 100 * f.max_coverage, f.time_above_threshold / 3600);
     summary << line;
   }
