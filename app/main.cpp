@@ -2,6 +2,7 @@
 //   mesosim run [SCENARIO.toml] [--set key=value]... [--out DIR] [--end "7 d"] [--scheme implicit|explicit]
 //               [--tolerance 1e-3] [--cell "200 um"] [--threads N] [--force] [--quiet]
 //   mesosim check SCENARIO.toml [--set key=value]...
+//   mesosim presets [tissue|component [NAME]]
 //   mesosim --version
 // `run` without a scenario runs the built-in default case (default_case.hpp, the same as
 // scenarios/examples/single_injection.toml): one 0.05 mL injection followed for 7 days. A run
@@ -23,6 +24,7 @@
 #include <sstream>
 
 #include "app/default_case.hpp"
+#include "scenarios/presets.hpp"
 #include "solver/deposit.hpp"
 #include "scenarios/units.hpp"
 #include "models/error.hpp"
@@ -138,6 +140,22 @@ int check(const RunOptions& options) {
     std::printf("; adaptive tolerance %.1e: typically a few hundred steps\n", scenario.integrator.tolerance);
   else
     std::printf("; %.0f fixed steps\n", std::ceil(scenario.end_time / integrator.next_step()));
+  return 0;
+}
+
+int presets(const std::string& kind, const std::string& name) {
+  if (kind.empty()) {
+    for (const std::string& k : preset_kinds()) {
+      std::printf("%s presets:", k.c_str());
+      for (const std::string& n : preset_names(k)) std::printf(" %s", n.c_str());
+      std::printf("\n");
+    }
+    std::printf("details: mesosim presets KIND [NAME]\n");
+  } else if (name.empty()) {
+    for (const std::string& n : preset_names(kind)) std::printf("%s\n", describe_preset(kind, n).c_str());
+  } else {
+    std::printf("%s", describe_preset(kind, name).c_str());
+  }
   return 0;
 }
 
@@ -347,12 +365,17 @@ int main(int argc, char** argv) {
       app.add_subcommand("check", "Validate a scenario and print the resolved parameters, without running");
   check_command->add_option("scenario", options.scenario, "Scenario file (TOML)")->required();
   check_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set time.end=\"2 d\"");
+  std::string preset_kind, preset_name;
+  CLI::App* presets_command = app.add_subcommand("presets", "List presets (tissue, component) with their values and sources");
+  presets_command->add_option("kind", preset_kind, "tissue or component");
+  presets_command->add_option("name", preset_name, "One preset");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
+    if (presets_command->parsed()) return presets(preset_kind, preset_name);
     return check_command->parsed() ? check(options) : run(options);
   } catch (const InputError& e) {
     std::cerr << "mesosim: error: " << e.what() << "\n";

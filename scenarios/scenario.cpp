@@ -11,6 +11,8 @@
 #include <toml++/toml.h>
 
 #include "models/error.hpp"
+#include "scenarios/presets.hpp"
+#include "scenarios/reader.hpp"
 #include "scenarios/units.hpp"
 
 namespace mesosim {
@@ -31,151 +33,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 namespace {
-
-/// Reads one TOML table, remembering which keys were asked for, so that finish() can reject the
-/// keys nobody reads (with the closest known key as a suggestion).
-class Reader {
- public:
-  Reader(const toml::table& table, std::string prefix, const std::string& file)
-      : table_(table), prefix_(std::move(prefix)), file_(file) {}
-
-  std::string key_path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
-
-  std::string where(const toml::node* node) const {
-    const toml::source_region& source = node ? node->source() : table_.source();
-    std::ostringstream out;
-    out << file_;
-    if (source.begin.line > 0) out << ":" << source.begin.line << ":" << source.begin.column;
-    else out << " (from --set)";
-    return out.str();
-  }
-
-  std::string where_key(const toml::key& key) const {
-    std::ostringstream out;
-    out << file_;
-    if (key.source().begin.line > 0) out << ":" << key.source().begin.line << ":" << key.source().begin.column;
-    else out << " (from --set)";
-    return out.str();
-  }
-
-  [[noreturn]] void fail(const std::string& key, const toml::node* node, const std::string& message) const {
-    throw InputError(where(node) + ": " + key_path(key) + ": " + message);
-  }
-
-  const toml::node* find(const std::string& key) {
-    known_.insert(key);
-    return table_.get(key);
-  }
-
-  bool has(const std::string& key) { return find(key) != nullptr; }
-
-  std::string text(const std::string& key, const std::optional<std::string>& fallback = std::nullopt) {
-    const toml::node* node = find(key);
-    if (!node) {
-      if (fallback) return *fallback;
-      fail(key, nullptr, "missing; this key is required");
-    }
-    if (!node->is_string()) fail(key, node, "must be a string in quotes");
-    return std::string(*node->value<std::string>());
-  }
-
-  /// A quantity with a unit ("3 mm"), converted to SI; dimensionless quantities may be bare numbers.
-  double quantity(const std::string& key, Dimension dimension, std::optional<double> fallback = std::nullopt,
-                  double minimum = -INFINITY, bool exclusive_minimum = false) {
-    const toml::node* node = find(key);
-    if (!node) {
-      if (fallback) return *fallback;
-      fail(key, nullptr, "missing; this key is required (" + to_string(dimension) + ")");
-    }
-    return quantity_of(key, node, dimension, minimum, exclusive_minimum);
-  }
-
-  double quantity_of(const std::string& key, const toml::node* node, Dimension dimension, double minimum,
-                     bool exclusive_minimum) const {
-    double value = 0.0;
-    if (node->is_string()) {
-      try {
-        value = parse_quantity(key_path(key), std::string(*node->value<std::string>()), dimension);
-      } catch (const InputError& e) {
-        throw InputError(where(node) + ": " + e.what());
-      }
-    } else if (node->is_number()) {
-      if (!(dimension == Dimension::none()))
-        fail(key, node, "needs a unit (" + to_string(dimension) + "), written as a string, e.g. \"" +
-                            std::to_string(*node->value<double>()) + " ...\"");
-      value = *node->value<double>();
-    } else {
-      fail(key, node, "must be a number with a unit in quotes, e.g. \"3 mm\"");
-    }
-    if (exclusive_minimum ? !(value > minimum) : !(value >= minimum)) {
-      std::ostringstream msg;
-      msg << "value " << value << " (SI) must be " << (exclusive_minimum ? "> " : ">= ") << minimum;
-      fail(key, node, msg.str());
-    }
-    return value;
-  }
-
-  /// A list of n quantities, e.g. size = ["20 mm", "20 mm", "6 mm"].
-  std::vector<double> quantities(const std::string& key, Dimension dimension, std::size_t n) {
-    const toml::node* node = find(key);
-    if (!node) fail(key, nullptr, "missing; this key is required (a list of " + std::to_string(n) + ")");
-    const toml::array* array = node->as_array();
-    if (!array || array->size() != n)
-      fail(key, node, "must be a list of " + std::to_string(n) + " values with units, e.g. [\"20 mm\", ...]");
-    std::vector<double> values;
-    for (const toml::node& item : *array) values.push_back(quantity_of(key, &item, dimension, 0.0, true));
-    return values;
-  }
-
-  const toml::table* table(const std::string& key) {
-    const toml::node* node = find(key);
-    if (node && !node->is_table()) fail(key, node, "must be a table ([" + key_path(key) + "])");
-    return node ? node->as_table() : nullptr;
-  }
-
-  const toml::array* array_of_tables(const std::string& key) {
-    const toml::node* node = find(key);
-    if (!node) return nullptr;
-    const toml::array* array = node->as_array();
-    if (!array || !array->is_array_of_tables())
-      fail(key, node, "must be a list of tables ([[" + key_path(key) + "]])");
-    return array;
-  }
-
-  /// Rejects every key that was never asked for, suggesting the closest known one.
-  void finish() const {
-    for (const auto& [key, node] : table_) {
-      const std::string name(key.str());
-      if (known_.count(name)) continue;
-      std::string suggestion;
-      std::size_t best = 4;
-      for (const std::string& candidate : known_) {
-        const std::size_t distance = edit_distance(name, candidate);
-        if (distance < best) {
-          best = distance;
-          suggestion = candidate;
-        }
-      }
-      std::string message = "unknown key";
-      if (!suggestion.empty()) message += "; did you mean '" + key_path(suggestion) + "'?";
-      else {
-        message += "; known keys here: ";
-        bool first = true;
-        for (const std::string& candidate : known_) {
-          message += (first ? "" : ", ") + candidate;
-          first = false;
-        }
-      }
-      throw InputError(where_key(key) + ": " + key_path(name) + ": " + message);
-    }
-  }
-
- private:
-  const toml::table& table_;
-  std::string prefix_;
-  const std::string& file_;
-  std::set<std::string> known_;
-};
 
 BoundaryKind boundary_of(Reader& reader, const std::string& key, BoundaryKind fallback) {
   if (!reader.has(key)) return fallback;
@@ -257,7 +114,7 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
 
 toml::table parse_document(const std::string& text, const std::string& path) {
   try {
-    return toml::parse(text, path);
+    return toml::parse(std::string_view(text), std::string_view(path));
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": not valid TOML: "
@@ -330,21 +187,33 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   const toml::table* tissue_table = root.table("tissue");
   if (!tissue_table) root.fail("tissue", nullptr, "missing; give the layer stack as [[tissue.layers]]");
   Reader tissue(*tissue_table, "tissue", scenario.file);
-  const toml::array* layers = tissue.array_of_tables("layers");
-  if (!layers || layers->empty()) tissue.fail("layers", nullptr, "missing; give at least one [[tissue.layers]]");
   std::size_t index = 0;
-  for (const toml::node& item : *layers) {
-    Reader layer_reader(*item.as_table(), "tissue.layers[" + std::to_string(index++) + "]", scenario.file);
-    Layer layer;
-    layer.name = layer_reader.text("name");
-    layer.thickness = layer_reader.quantity("thickness", Dimension::of_length(), std::nullopt, 0.0, true);
-    layer.fluid_fraction = layer_reader.quantity("fluid_fraction", Dimension::none(), std::nullopt, 0.0, true);
-    layer.storage = layer_reader.quantity("storage", {1, -1, 2}, layer.storage, 0.0, true);
-    layer.hydraulic_conductivity =
-        layer_reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
-    layer.bleb_half_life = layer_reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
-    layer_reader.finish();
-    scenario.tissue.layers.push_back(layer);
+  if (tissue.has("preset")) {
+    if (tissue.has("layers"))
+      tissue.fail("layers", tissue.find("layers"), "give either preset or [[tissue.layers]], not both");
+    const std::string preset = tissue.text("preset");
+    try {
+      scenario.tissue = tissue_preset(preset);
+    } catch (const InputError& e) {
+      tissue.fail("preset", tissue.find("preset"), e.what());
+    }
+  } else {
+    const toml::array* layers = tissue.array_of_tables("layers");
+    if (!layers || layers->empty())
+      tissue.fail("layers", nullptr, "missing; give [[tissue.layers]] or a preset (mesosim presets tissue)");
+    for (const toml::node& item : *layers) {
+      Reader layer_reader(*item.as_table(), "tissue.layers[" + std::to_string(index++) + "]", scenario.file);
+      Layer layer;
+      layer.name = layer_reader.text("name");
+      layer.thickness = layer_reader.quantity("thickness", Dimension::of_length(), std::nullopt, 0.0, true);
+      layer.fluid_fraction = layer_reader.quantity("fluid_fraction", Dimension::none(), std::nullopt, 0.0, true);
+      layer.storage = layer_reader.quantity("storage", {1, -1, 2}, layer.storage, 0.0, true);
+      layer.hydraulic_conductivity =
+          layer_reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
+      layer.bleb_half_life = layer_reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
+      layer_reader.finish();
+      scenario.tissue.layers.push_back(layer);
+    }
   }
   tissue.finish();
 
@@ -355,15 +224,27 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   for (const toml::node& item : *components) {
     Reader reader(*item.as_table(), "components[" + std::to_string(index++) + "]", scenario.file);
     Component component;
-    component.name = reader.text("name");
-    const SoluteInLayer base = read_solute(reader, SoluteInLayer{});
-    component.in_layer.assign(scenario.tissue.layers.size(), base);
+    // A preset gives every layer its values; the component's own keys then override them in
+    // every layer, and [components.layers.NAME] in one layer.
+    if (reader.has("preset")) {
+      const std::string preset = reader.text("preset");
+      try {
+        component = component_preset(preset, scenario.tissue);
+      } catch (const InputError& e) {
+        reader.fail("preset", reader.find("preset"), e.what());
+      }
+      component.name = reader.text("name", component.name);
+    } else {
+      component.name = reader.text("name");
+      component.in_layer.assign(scenario.tissue.layers.size(), SoluteInLayer{});
+    }
+    for (SoluteInLayer& in_layer : component.in_layer) in_layer = read_solute(reader, in_layer);
     if (const toml::table* per_layer = reader.table("layers")) {
       Reader layers_reader(*per_layer, reader.key_path("layers"), scenario.file);
       for (std::size_t n = 0; n < scenario.tissue.layers.size(); ++n)
         if (const toml::table* override_table = layers_reader.table(scenario.tissue.layers[n].name)) {
           Reader layer_reader(*override_table, layers_reader.key_path(scenario.tissue.layers[n].name), scenario.file);
-          component.in_layer[n] = read_solute(layer_reader, base);
+          component.in_layer[n] = read_solute(layer_reader, component.in_layer[n]);
           layer_reader.finish();
         }
       layers_reader.finish();

@@ -1,0 +1,173 @@
+#include "scenarios/presets.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "scenarios/generated/presets_text.hpp"  // generated from models/presets/*.toml
+#include "scenarios/reader.hpp"
+
+namespace mesosim {
+
+namespace {
+
+const toml::table& document(const std::string& kind) {
+  static const toml::table tissues = toml::parse(std::string_view(presets_tissues_text), std::string_view("models/presets/tissues.toml"));
+  static const toml::table components = toml::parse(std::string_view(presets_components_text), std::string_view("models/presets/components.toml"));
+  if (kind == "tissue") return tissues;
+  if (kind == "component") return components;
+  throw InputError("unknown preset kind '" + kind + "'; choose tissue or component");
+}
+
+const toml::table& preset_table(const std::string& kind, const std::string& name) {
+  const toml::table& all = document(kind);
+  if (const toml::table* table = all.get_as<toml::table>(name)) return *table;
+  std::string suggestion, names;
+  std::size_t best = 4;
+  for (const auto& [key, node] : all) {
+    const std::string candidate(key.str());
+    names += (names.empty() ? "" : ", ") + candidate;
+    if (const std::size_t d = edit_distance(name, candidate); d < best) {
+      best = d;
+      suggestion = candidate;
+    }
+  }
+  throw InputError("no " + kind + " preset named '" + name + "'" +
+                   (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") + " Presets: " + names);
+}
+
+SoluteInLayer read_preset_solute(Reader& reader, SoluteInLayer s, double share) {
+  s.diffusivity = reader.quantity("diffusivity", Dimension::of_diffusivity(), s.diffusivity, 0.0);
+  if (reader.has("k_clearance")) {
+    const double k = reader.quantity("k_clearance", Dimension::of_rate(), std::nullopt, 0.0);
+    s.k_blood = (1.0 - share) * k;
+    s.k_lymph = share * k;
+  }
+  s.k_degradation = reader.quantity("k_degradation", Dimension::of_rate(), s.k_degradation, 0.0);
+  s.available_fraction = reader.quantity("available_fraction", Dimension::none(), s.available_fraction, 0.0, true);
+  s.partition = reader.quantity("partition", Dimension::none(), s.partition, 0.0, true);
+  s.k_on = reader.quantity("k_on", Dimension::of_rate(), s.k_on, 0.0);
+  s.k_off = reader.quantity("k_off", Dimension::of_rate(), s.k_off, 0.0);
+  s.k_cell = reader.quantity("k_cell", Dimension::of_rate(), s.k_cell, 0.0);
+  return s;
+}
+
+}  // namespace
+
+double lymph_share(double molecular_weight) {
+  static const double mw[] = {246, 5200, 12300, 19000};
+  static const double share[] = {0.04, 0.21, 0.39, 0.60};
+  if (!(molecular_weight > mw[0])) return share[0];
+  const double x = std::log10(molecular_weight);
+  for (int n = 0; n < 3; ++n)
+    if (molecular_weight <= mw[n + 1]) {
+      const double x0 = std::log10(mw[n]), x1 = std::log10(mw[n + 1]);
+      return share[n] + (share[n + 1] - share[n]) * (x - x0) / (x1 - x0);
+    }
+  const double slope = (share[3] - share[2]) / (std::log10(mw[3]) - std::log10(mw[2]));
+  return std::min(0.95, share[3] + slope * (x - std::log10(mw[3])));
+}
+
+std::vector<std::string> preset_kinds() { return {"tissue", "component"}; }
+
+std::vector<std::string> preset_names(const std::string& kind) {
+  std::vector<std::string> names;
+  for (const auto& [key, node] : document(kind)) names.emplace_back(key.str());
+  return names;
+}
+
+Tissue tissue_preset(const std::string& name) {
+  const toml::table& table = preset_table("tissue", name);
+  const std::string file = "models/presets/tissues.toml";
+  Reader reader(table, name, file);
+  reader.text("description", std::string());
+  const toml::array* layers = reader.array_of_tables("layers");
+  if (!layers) reader.fail("layers", nullptr, "missing in the preset");
+  Tissue tissue;
+  std::size_t index = 0;
+  for (const toml::node& item : *layers) {
+    Reader layer_reader(*item.as_table(), name + ".layers[" + std::to_string(index++) + "]", file);
+    Layer layer;
+    layer.name = layer_reader.text("name");
+    layer.thickness = layer_reader.quantity("thickness", Dimension::of_length(), std::nullopt, 0.0, true);
+    layer.fluid_fraction = layer_reader.quantity("fluid_fraction", Dimension::none(), std::nullopt, 0.0, true);
+    layer.storage = layer_reader.quantity("storage", {1, -1, 2}, layer.storage, 0.0, true);
+    layer.hydraulic_conductivity = layer_reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
+    layer.bleb_half_life = layer_reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
+    layer_reader.text("source");
+    layer_reader.finish();
+    tissue.layers.push_back(layer);
+  }
+  reader.finish();
+  return tissue;
+}
+
+Component component_preset(const std::string& name, const Tissue& tissue) {
+  const toml::table& table = preset_table("component", name);
+  const std::string file = "models/presets/components.toml";
+  Reader reader(table, name, file);
+  reader.text("description", std::string());
+  reader.text("source");
+  const double share = lymph_share(reader.quantity("molecular_weight", Dimension::none(), std::nullopt, 0.0, true));
+  const SoluteInLayer base = read_preset_solute(reader, SoluteInLayer{}, share);
+  Component component{name, std::vector<SoluteInLayer>(tissue.layers.size(), base)};
+  if (const toml::table* layers = reader.table("layers")) {
+    Reader layers_reader(*layers, name + ".layers", file);
+    for (std::size_t n = 0; n < tissue.layers.size(); ++n)
+      if (const toml::table* override_table = layers_reader.table(tissue.layers[n].name)) {
+        Reader layer_reader(*override_table, name + ".layers." + tissue.layers[n].name, file);
+        component.in_layer[n] = read_preset_solute(layer_reader, base, share);
+        layer_reader.finish();
+      }
+    // Layers of other tissues (e.g. muscle) are fine to skip: mark every key as known.
+    for (const auto& [key, node] : *layers) layers_reader.find(std::string(key.str()));
+    layers_reader.finish();
+  }
+  reader.finish();
+  return component;
+}
+
+std::string describe_preset(const std::string& kind, const std::string& name) {
+  const toml::table& table = preset_table(kind, name);
+  std::ostringstream out;
+  out << kind << " preset '" << name << "'";
+  if (const auto description = table["description"].value<std::string>()) out << ": " << *description;
+  out << "\n";
+  auto value_text = [](const toml::node& node) {
+    std::ostringstream text;
+    if (node.is_string()) text << *node.value<std::string>();
+    else if (node.is_number()) text << *node.value<double>();
+    else text << "?";
+    return text.str();
+  };
+  if (kind == "tissue") {
+    double top = 0.0;
+    for (const Layer& layer : tissue_preset(name).layers) {
+      out << "  " << layer.name << ": " << top * 1e3 << "-" << (top + layer.thickness) * 1e3
+          << " mm, fluid fraction " << layer.fluid_fraction << "\n";
+      top += layer.thickness;
+    }
+    for (const toml::node& item : *table["layers"].as_array())
+      out << "    " << value_text(*item.as_table()->get("name")) << ": " << value_text(*item.as_table()->get("source"))
+          << "\n";
+  } else {
+    for (const auto& [key, node] : table) {
+      const std::string k(key.str());
+      if (k == "description" || k == "source" || k == "layers") continue;
+      out << "  " << k << " = " << value_text(node) << "\n";
+    }
+    const double mw = *table["molecular_weight"].value<double>();
+    out << "  lymph share of k_clearance: " << 100 * lymph_share(mw) << " % (from molecular weight)\n";
+    if (const toml::table* layers = table["layers"].as_table())
+      for (const auto& [layer, values] : *layers) {
+        out << "  in " << layer.str() << ":";
+        if (const toml::table* entries = values.as_table())
+          for (const auto& [key, value] : *entries) out << " " << key.str() << " = " << value_text(value) << ";";
+        out << "\n";
+      }
+    out << "  source: " << value_text(*table.get("source")) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace mesosim
