@@ -98,18 +98,55 @@ Scenario resolve_scenario(const RunOptions& options) {
   return scenario;
 }
 
+/// Bytes the run will hold: the fields (u, and b when a component binds) times the copies the
+/// scheme keeps (explicit: 2, adaptive implicit: 3, fixed implicit: 1) plus line scratch.
+double memory_estimate(const Scenario& scenario) {
+  bool binding = false;
+  for (const Component& component : scenario.components) binding |= component.has_binding();
+  const double copies = scenario.integrator.scheme == "explicit" ? 2.0 : scenario.integrator.adaptive ? 3.0 : 1.0;
+  const double fields = double(scenario.components.size()) * (binding ? 2.0 : 1.0) * copies;
+  return double(scenario.grid.n_cells()) * 8.0 * fields * 1.05;
+}
+
+/// The model and integrator of a scenario; refuses a run that cannot fit in memory or whose
+/// explicit step is unstable, naming the scenario and the key to change.
+struct Prepared {
+  std::unique_ptr<TransportModel> model;  // on the heap: the integrator keeps a reference to it
+  std::unique_ptr<Integrator> integrator;
+};
+std::unique_ptr<Prepared> prepare(const Scenario& scenario) {
+  const double needed = memory_estimate(scenario);
+  const double physical = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (physical > 0 && needed > 0.9 * physical) {
+    std::ostringstream msg;
+    msg << scenario.file << ": domain.cell: the grid of " << scenario.grid.n_cells() << " cells would need about "
+        << needed / 1e9 << " GB but this machine has " << physical / 1e9
+        << " GB; use larger cells, a smaller domain or fewer components";
+    throw InputError(msg.str());
+  }
+  auto prepared = std::make_unique<Prepared>();
+  prepared->model =
+      std::make_unique<TransportModel>(scenario.grid, scenario.boundaries, scenario.tissue, scenario.components);
+  try {
+    prepared->integrator = std::make_unique<Integrator>(*prepared->model, scenario.integrator);
+    return prepared;
+  } catch (const InputError& e) {
+    throw InputError(scenario.file + ": time: " + e.what());
+  }
+}
+
 int check(const RunOptions& options) {
   const Scenario scenario = resolve_scenario(options);
-  const TransportModel model(scenario.grid, scenario.boundaries, scenario.tissue, scenario.components);
-  const Integrator integrator(model, scenario.integrator);
+  const std::unique_ptr<Prepared> prepared = prepare(scenario);
+  const TransportModel& model = *prepared->model;
+  const Integrator& integrator = *prepared->integrator;
   const Grid& g = model.grid();
   std::printf("%s: '%s' is valid\n", scenario.file.c_str(), scenario.name.c_str());
   std::printf("grid: %d x %d x %d cells of %.0f x %.0f x %.0f um = %.1f x %.1f x %.1f mm, %.2f M cells\n", g.nx, g.ny,
               g.nz, g.hx * 1e6, g.hx * 1e6, g.hz * 1e6, g.length_x() * 1e3, g.length_y() * 1e3, g.depth() * 1e3,
               double(g.n_cells()) * 1e-6);
-  const double fields = model.n_components() * (scenario.integrator.adaptive ? 3.0 : 2.0);
-  std::printf("memory: about %.0f MB (%d components x %s)\n", double(g.n_cells()) * 8.0 * fields / 1e6,
-              model.n_components(), scenario.integrator.adaptive ? "3 copies for step doubling" : "2 buffers");
+  std::printf("memory: about %.0f MB for the fields (%d components)\n", memory_estimate(scenario) / 1e6,
+              model.n_components());
   std::printf("boundaries: x_low %s, x_high %s, y_low %s, y_high %s, bottom %s (top: no_flux)\n",
               to_string(scenario.boundaries.x_low), to_string(scenario.boundaries.x_high),
               to_string(scenario.boundaries.y_low), to_string(scenario.boundaries.y_high),
@@ -163,8 +200,9 @@ int run(const RunOptions& options) {
   if (options.threads < 0) throw InputError("--threads must be >= 1 (or 0 for OMP_NUM_THREADS / all cores)");
   if (options.threads > 0) omp_set_num_threads(options.threads);
   const Scenario scenario = resolve_scenario(options);
-  const TransportModel model(scenario.grid, scenario.boundaries, scenario.tissue, scenario.components);
-  Integrator integrator(model, scenario.integrator);  // validates scheme and tolerance before anything is written
+  const std::unique_ptr<Prepared> prepared = prepare(scenario);  // every check before anything is written
+  const TransportModel& model = *prepared->model;
+  Integrator& integrator = *prepared->integrator;
   const double t_end = scenario.end_time, interval = scenario.output_interval;
 
   fs::path out(options.out.empty() ? scenario.output_directory : options.out);

@@ -48,6 +48,8 @@ check scenario-missing 2 'scenario' -- "$mesosim" run "$work/none.toml"
 check scenario-run 0 'results:' -- "$mesosim" run "$example" --end "2 h" --out "$work/example" --quiet
 check builtin-run 0 'results:' -- "$mesosim" run --end "2 h" --out "$work/builtin" --quiet
 check example-is-builtin 0 '^same$' -- bash -c "cmp -s '$work/example/ledger.csv' '$work/builtin/ledger.csv' && echo same"
+check too-much-memory 2 'domain.cell: the grid of .* would need about .* GB but this machine has' -- "$mesosim" check "$example" --set 'domain.cell=10 um'
+check unstable-step 2 'time: explicit scheme: time step 100 s is unstable; the limit' -- "$mesosim" check "$example" --set time.scheme=explicit --set 'time.step=100 s'
 check presets-list 0 'tissue presets: .*forearm' -- "$mesosim" presets
 check presets-one 0 'Gibney 2010' -- "$mesosim" presets tissue thigh
 check presets-typo 2 "did you mean 'lidocaine'" -- "$mesosim" presets component lidocain
