@@ -165,6 +165,9 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   }
   auto count = [&](double length, double h, const char* axis) {
     const double n = length / h;
+    if (!(n <= 1e6))
+      domain.fail("cell", domain.find("cell"), std::string("the ") + axis + " axis would have " + std::to_string(n) +
+                                                   " cells; use larger cells (at most 1e6 per axis)");
     if (std::abs(n - std::round(n)) > 1e-6 * n)
       domain.fail("size", domain.find("size"), std::string("the ") + axis + " size is not a whole number of cells (" +
                                                    std::to_string(n) + "); adjust size or cell");
