@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <numbers>
@@ -112,7 +113,81 @@ namespace {
 
 Scenario resolve(toml::table& document, const std::string& path, const std::vector<std::string>& overrides);
 
+/// TOML allows non-ASCII characters only inside strings and comments. toml++ 3.3.0 reaches
+/// undefined behaviour on some of them elsewhere (found by tests/fuzz/run.sh), so they are
+/// rejected here first, with the position, before the text reaches the parser.
+void reject_stray_non_ascii(const std::string& text, const std::string& path) {
+  enum class State { plain, basic, literal, multi_basic, multi_literal, comment } state = State::plain;
+  std::size_t line = 1, column = 0;
+  for (std::size_t n = 0; n < text.size(); ++n) {
+    const char ch = text[n];
+    ++column;
+    auto starts = [&](const char* token) { return text.compare(n, std::strlen(token), token) == 0; };
+    switch (state) {
+      case State::plain:
+        if (static_cast<unsigned char>(ch) >= 0x80) {
+          std::ostringstream msg;
+          msg << path << ":" << line << ":" << column
+              << ": not valid TOML: a non-ASCII character outside quotes; write names and units in quotes";
+          throw InputError(msg.str());
+        }
+        if (ch == '#') {
+          state = State::comment;
+        } else if (starts("\"\"\"")) {
+          state = State::multi_basic;
+          n += 2;
+          column += 2;
+        } else if (starts("'''")) {
+          state = State::multi_literal;
+          n += 2;
+          column += 2;
+        } else if (ch == '"') {
+          state = State::basic;
+        } else if (ch == '\'') {
+          state = State::literal;
+        }
+        break;
+      case State::basic:
+        if (ch == '\\') {
+          ++n;
+          ++column;
+        } else if (ch == '"' || ch == '\n') {
+          state = State::plain;
+        }
+        break;
+      case State::literal:
+        if (ch == '\'' || ch == '\n') state = State::plain;
+        break;
+      case State::multi_basic:
+        if (ch == '\\') {
+          ++n;
+          ++column;
+        } else if (starts("\"\"\"")) {
+          state = State::plain;
+          n += 2;
+          column += 2;
+        }
+        break;
+      case State::multi_literal:
+        if (starts("'''")) {
+          state = State::plain;
+          n += 2;
+          column += 2;
+        }
+        break;
+      case State::comment:
+        if (ch == '\n') state = State::plain;
+        break;
+    }
+    if (n < text.size() && text[n] == '\n') {
+      ++line;
+      column = 0;
+    }
+  }
+}
+
 toml::table parse_document(const std::string& text, const std::string& path) {
+  reject_stray_non_ascii(text, path);
   try {
     return toml::parse(std::string_view(text), std::string_view(path));
   } catch (const toml::parse_error& e) {
