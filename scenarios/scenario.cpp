@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -113,83 +114,92 @@ namespace {
 
 Scenario resolve(toml::table& document, const std::string& path, const std::vector<std::string>& overrides);
 
-/// TOML allows non-ASCII characters only inside strings and comments. toml++ 3.3.0 reaches
-/// undefined behaviour on some of them elsewhere (found by tests/fuzz/run.sh), so they are
-/// rejected here first, with the position, before the text reaches the parser.
-void reject_stray_non_ascii(const std::string& text, const std::string& path) {
+/// toml++ 3.3.0 reaches undefined behaviour on some non-ASCII code points outside strings (found
+/// by tests/fuzz/run.sh), and which bytes it treats as "inside a string" in a malformed file is its
+/// own business. So the parser only ever sees ASCII: non-ASCII characters inside basic strings
+/// become \uXXXX escapes (the same string), inside comments '?', and anywhere else (bare text,
+/// literal strings) they are refused with their position.
+std::string ascii_only(const std::string& text, const std::string& path) {
   enum class State { plain, basic, literal, multi_basic, multi_literal, comment } state = State::plain;
+  std::string out;
+  out.reserve(text.size());
   std::size_t line = 1, column = 0;
+  auto fail = [&](const std::string& why) {
+    std::ostringstream msg;
+    msg << path << ":" << line << ":" << column << ": not valid TOML: " << why;
+    throw InputError(msg.str());
+  };
   for (std::size_t n = 0; n < text.size(); ++n) {
-    const char ch = text[n];
+    const unsigned char ch = static_cast<unsigned char>(text[n]);
     ++column;
+    if (ch >= 0x80) {
+      // Decode one UTF-8 sequence.
+      const int extra = (ch & 0xE0) == 0xC0 ? 1 : (ch & 0xF0) == 0xE0 ? 2 : (ch & 0xF8) == 0xF0 ? 3 : -1;
+      if (extra < 0 || n + std::size_t(extra) >= text.size()) fail("invalid UTF-8");
+      char32_t code = ch & (0x3F >> extra);
+      for (int m = 1; m <= extra; ++m) {
+        const unsigned char next = static_cast<unsigned char>(text[n + m]);
+        if ((next & 0xC0) != 0x80) fail("invalid UTF-8");
+        code = (code << 6) | (next & 0x3F);
+      }
+      n += std::size_t(extra);
+      if (state == State::basic || state == State::multi_basic) {
+        char escape[16];
+        std::snprintf(escape, sizeof escape, code > 0xFFFF ? "\\U%08X" : "\\u%04X", unsigned(code));
+        out += escape;
+      } else if (state == State::comment) {
+        out += '?';
+      } else {
+        fail("a non-ASCII character outside double quotes; write names and units in \"...\"");
+      }
+      continue;
+    }
     auto starts = [&](const char* token) { return text.compare(n, std::strlen(token), token) == 0; };
+    std::size_t skip = 0;  // further bytes of a token copied as they are
     switch (state) {
       case State::plain:
-        if (static_cast<unsigned char>(ch) >= 0x80) {
-          std::ostringstream msg;
-          msg << path << ":" << line << ":" << column
-              << ": not valid TOML: a non-ASCII character outside quotes; write names and units in quotes";
-          throw InputError(msg.str());
-        }
-        if (ch == '#') {
-          state = State::comment;
-        } else if (starts("\"\"\"")) {
-          state = State::multi_basic;
-          n += 2;
-          column += 2;
-        } else if (starts("'''")) {
-          state = State::multi_literal;
-          n += 2;
-          column += 2;
-        } else if (ch == '"') {
-          state = State::basic;
-        } else if (ch == '\'') {
-          state = State::literal;
-        }
+        if (ch == '#') state = State::comment;
+        else if (starts("\"\"\"")) state = State::multi_basic, skip = 2;
+        else if (starts("'''")) state = State::multi_literal, skip = 2;
+        else if (ch == '"') state = State::basic;
+        else if (ch == '\'') state = State::literal;
         break;
       case State::basic:
-        if (ch == '\\') {
-          ++n;
-          ++column;
-        } else if (ch == '"' || ch == '\n') {
-          state = State::plain;
-        }
+        if (ch == '\\' && n + 1 < text.size() && static_cast<unsigned char>(text[n + 1]) < 0x80) skip = 1;
+        else if (ch == '"' || ch == '\n') state = State::plain;
         break;
       case State::literal:
         if (ch == '\'' || ch == '\n') state = State::plain;
         break;
       case State::multi_basic:
-        if (ch == '\\') {
-          ++n;
-          ++column;
-        } else if (starts("\"\"\"")) {
-          state = State::plain;
-          n += 2;
-          column += 2;
-        }
+        if (ch == '\\' && n + 1 < text.size() && static_cast<unsigned char>(text[n + 1]) < 0x80) skip = 1;
+        else if (starts("\"\"\"")) state = State::plain, skip = 2;
         break;
       case State::multi_literal:
-        if (starts("'''")) {
-          state = State::plain;
-          n += 2;
-          column += 2;
-        }
+        if (starts("'''")) state = State::plain, skip = 2;
         break;
       case State::comment:
         if (ch == '\n') state = State::plain;
         break;
     }
-    if (n < text.size() && text[n] == '\n') {
-      ++line;
-      column = 0;
+    for (std::size_t m = 0; m <= skip && n + m < text.size(); ++m) {
+      const char c = text[n + m];
+      out += c;
+      if (c == '\n') {
+        ++line;
+        column = 0;
+      }
     }
+    n += skip;
+    column += skip;
   }
+  return out;
 }
 
 toml::table parse_document(const std::string& text, const std::string& path) {
-  reject_stray_non_ascii(text, path);
+  const std::string ascii = ascii_only(text, path);
   try {
-    return toml::parse(std::string_view(text), std::string_view(path));
+    return toml::parse(std::string_view(ascii), std::string_view(path));
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": not valid TOML: "
