@@ -36,22 +36,6 @@ const toml::table& preset_table(const std::string& kind, const std::string& name
                    (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") + " Presets: " + names);
 }
 
-SoluteInLayer read_preset_solute(Reader& reader, SoluteInLayer s, double share) {
-  s.diffusivity = reader.quantity("diffusivity", Dimension::of_diffusivity(), s.diffusivity, 0.0);
-  if (reader.has("k_clearance")) {
-    const double k = reader.quantity("k_clearance", Dimension::of_rate(), std::nullopt, 0.0);
-    s.k_blood = (1.0 - share) * k;
-    s.k_lymph = share * k;
-  }
-  s.k_degradation = reader.quantity("k_degradation", Dimension::of_rate(), s.k_degradation, 0.0);
-  s.available_fraction = reader.quantity("available_fraction", Dimension::none(), s.available_fraction, 0.0, true);
-  s.partition = reader.quantity("partition", Dimension::none(), s.partition, 0.0, true);
-  s.k_on = reader.quantity("k_on", Dimension::of_rate(), s.k_on, 0.0);
-  s.k_off = reader.quantity("k_off", Dimension::of_rate(), s.k_off, 0.0);
-  s.k_cell = reader.quantity("k_cell", Dimension::of_rate(), s.k_cell, 0.0);
-  return s;
-}
-
 }  // namespace
 
 double lymph_share(double molecular_weight) {
@@ -87,13 +71,7 @@ Tissue tissue_preset(const std::string& name) {
   std::size_t index = 0;
   for (const toml::node& item : *layers) {
     Reader layer_reader(*item.as_table(), name + ".layers[" + std::to_string(index++) + "]", file);
-    Layer layer;
-    layer.name = layer_reader.text("name");
-    layer.thickness = layer_reader.quantity("thickness", Dimension::of_length(), std::nullopt, 0.0, true);
-    layer.fluid_fraction = layer_reader.quantity("fluid_fraction", Dimension::none(), std::nullopt, 0.0, true);
-    layer.storage = layer_reader.quantity("storage", {1, -1, 2}, layer.storage, 0.0, true);
-    layer.hydraulic_conductivity = layer_reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
-    layer.bleb_half_life = layer_reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
+    const Layer layer = read_layer(layer_reader);
     layer_reader.text("source");
     layer_reader.finish();
     tissue.layers.push_back(layer);
@@ -109,14 +87,14 @@ Component component_preset(const std::string& name, const Tissue& tissue) {
   reader.text("description", std::string());
   reader.text("source");
   const double share = lymph_share(reader.quantity("molecular_weight", Dimension::none(), std::nullopt, 0.0, true));
-  const SoluteInLayer base = read_preset_solute(reader, SoluteInLayer{}, share);
+  const SoluteInLayer base = read_solute(reader, SoluteInLayer{}, share);
   Component component{name, std::vector<SoluteInLayer>(tissue.layers.size(), base)};
   if (const toml::table* layers = reader.table("layers")) {
     Reader layers_reader(*layers, name + ".layers", file);
     for (std::size_t n = 0; n < tissue.layers.size(); ++n)
       if (const toml::table* override_table = layers_reader.table(tissue.layers[n].name)) {
         Reader layer_reader(*override_table, name + ".layers." + tissue.layers[n].name, file);
-        component.in_layer[n] = read_preset_solute(layer_reader, base, share);
+        component.in_layer[n] = read_solute(layer_reader, base, share);
         layer_reader.finish();
       }
     // Layers of other tissues (e.g. muscle) are fine to skip: mark every key as known.

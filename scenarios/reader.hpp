@@ -162,4 +162,37 @@ class Reader {
   std::set<std::string> known_;
 };
 
+/// One tissue layer: name, thickness, fluid fraction and the optional hydraulics.
+inline Layer read_layer(Reader& reader) {
+  Layer layer;
+  layer.name = reader.text("name");
+  layer.thickness = reader.quantity("thickness", Dimension::of_length(), std::nullopt, 0.0, true);
+  layer.fluid_fraction = reader.quantity("fluid_fraction", Dimension::none(), std::nullopt, 0.0, true);
+  layer.storage = reader.quantity("storage", {1, -1, 2}, layer.storage, 0.0, true);
+  layer.hydraulic_conductivity = reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
+  layer.bleb_half_life = reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
+  return layer;
+}
+
+/// A component's properties in one layer; keys that are absent keep the values of `s`. With a
+/// lymph share (presets), a total `k_clearance` is accepted and split between lymph and blood.
+inline SoluteInLayer read_solute(Reader& reader, SoluteInLayer s, std::optional<double> lymph_share = std::nullopt) {
+  s.diffusivity = reader.quantity("diffusivity", Dimension::of_diffusivity(), s.diffusivity, 0.0);
+  if (lymph_share && reader.has("k_clearance")) {
+    const double k = reader.quantity("k_clearance", Dimension::of_rate(), std::nullopt, 0.0);
+    s.k_blood = (1.0 - *lymph_share) * k;
+    s.k_lymph = *lymph_share * k;
+  } else if (!lymph_share) {
+    s.k_blood = reader.quantity("k_blood", Dimension::of_rate(), s.k_blood, 0.0);
+    s.k_lymph = reader.quantity("k_lymph", Dimension::of_rate(), s.k_lymph, 0.0);
+  }
+  s.k_degradation = reader.quantity("k_degradation", Dimension::of_rate(), s.k_degradation, 0.0);
+  s.available_fraction = reader.quantity("available_fraction", Dimension::none(), s.available_fraction, 0.0, true);
+  s.partition = reader.quantity("partition", Dimension::none(), s.partition, 0.0, true);
+  s.k_on = reader.quantity("k_on", Dimension::of_rate(), s.k_on, 0.0);
+  s.k_off = reader.quantity("k_off", Dimension::of_rate(), s.k_off, 0.0);
+  s.k_cell = reader.quantity("k_cell", Dimension::of_rate(), s.k_cell, 0.0);
+  return s;
+}
+
 }  // namespace mesosim

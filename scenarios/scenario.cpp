@@ -94,20 +94,6 @@ void apply_override(toml::table& document, const std::string& assignment) {
   table->insert_or_assign(parts.back(), value);
 }
 
-SoluteInLayer read_solute(Reader& reader, const SoluteInLayer& base) {
-  SoluteInLayer s = base;
-  s.diffusivity = reader.quantity("diffusivity", Dimension::of_diffusivity(), base.diffusivity, 0.0);
-  s.k_blood = reader.quantity("k_blood", Dimension::of_rate(), base.k_blood, 0.0);
-  s.k_lymph = reader.quantity("k_lymph", Dimension::of_rate(), base.k_lymph, 0.0);
-  s.k_degradation = reader.quantity("k_degradation", Dimension::of_rate(), base.k_degradation, 0.0);
-  s.available_fraction = reader.quantity("available_fraction", Dimension::none(), base.available_fraction, 0.0, true);
-  s.partition = reader.quantity("partition", Dimension::none(), base.partition, 0.0, true);
-  s.k_on = reader.quantity("k_on", Dimension::of_rate(), base.k_on, 0.0);
-  s.k_off = reader.quantity("k_off", Dimension::of_rate(), base.k_off, 0.0);
-  s.k_cell = reader.quantity("k_cell", Dimension::of_rate(), base.k_cell, 0.0);
-  return s;
-}
-
 }  // namespace
 
 namespace {
@@ -291,14 +277,7 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
       tissue.fail("layers", nullptr, "missing; give [[tissue.layers]] or a preset (mesosim presets tissue)");
     for (const toml::node& item : *layers) {
       Reader layer_reader(*item.as_table(), "tissue.layers[" + std::to_string(index++) + "]", scenario.file);
-      Layer layer;
-      layer.name = layer_reader.text("name");
-      layer.thickness = layer_reader.quantity("thickness", Dimension::of_length(), std::nullopt, 0.0, true);
-      layer.fluid_fraction = layer_reader.quantity("fluid_fraction", Dimension::none(), std::nullopt, 0.0, true);
-      layer.storage = layer_reader.quantity("storage", {1, -1, 2}, layer.storage, 0.0, true);
-      layer.hydraulic_conductivity =
-          layer_reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
-      layer.bleb_half_life = layer_reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
+      const Layer layer = read_layer(layer_reader);
       layer_reader.finish();
       scenario.tissue.layers.push_back(layer);
     }
