@@ -45,6 +45,12 @@ void Grid::validate() const {
     msg << "grid: cell counts must be at least 1, got " << nx << " x " << ny << " x " << nz;
     throw InputError(msg.str());
   }
+  const double cells = double(nx) * double(ny) * double(nz);
+  if (cells > 1e12) {
+    msg << "grid: " << nx << " x " << ny << " x " << nz << " = " << cells
+        << " cells is beyond what can be indexed and stored; use larger cells";
+    throw InputError(msg.str());
+  }
   if (!(hx > 0.0) || !(hz > 0.0) || !std::isfinite(hx) || !std::isfinite(hz)) {
     msg << "grid: cell sizes must be positive, got hx = " << hx << " m, hz = " << hz << " m";
     throw InputError(msg.str());

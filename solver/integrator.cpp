@@ -58,6 +58,7 @@ Integrator::Integrator(const TransportModel& model, const IntegratorSettings& se
       throw InputError(msg.str());
     }
     if (!(settings_.initial_step > 0.0)) throw InputError("initial step must be positive");
+    if (!(settings_.max_step > 0.0)) throw InputError("maximum step must be positive (it limits adaptive steps)");
     next_step_ = std::min(settings_.initial_step, settings_.max_step);
     coarse_ = TransportState(model);
     fine_ = TransportState(model);

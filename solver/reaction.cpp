@@ -39,6 +39,11 @@ void exp_and_integral(const Mat2& m, double tau, Mat2& e, Mat2& f) {
     f = mul(i_plus_e, f);
     e = mul(e, e);
   }
+  // Squaring roughly doubles the rounding error of e each time; rebuild e from f so that
+  // e = I + M f holds exactly (the removed amounts are rows of M f, so the map conserves mass by
+  // construction), clamping at 0 where the exact value is a denormal-small positive number.
+  const Mat2 mf_final = mul(m, f);
+  e = {std::max(0.0, 1 + mf_final[0]), std::max(0.0, mf_final[1]), std::max(0.0, mf_final[2]), std::max(0.0, 1 + mf_final[3])};
 }
 
 }  // namespace

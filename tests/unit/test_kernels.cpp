@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <unsupported/Eigen/MatrixFunctions>
+#include <vector>
 
 #include "models/error.hpp"
 #include "solver/integrator.hpp"
@@ -168,6 +171,204 @@ TEST(ExplicitLimit, IsEnforcedAndKeepsValuesNonNegative) {
   stepper.step(board, model.max_explicit_step());
   EXPECT_LE(*std::max_element(board.u.raw().begin(), board.u.raw().end()), peak_before);
   EXPECT_GE(*std::min_element(board.u.raw().begin(), board.u.raw().end()), 0.0);
+}
+
+TEST(LineFactor, HandlesTheShortestLines) {
+  struct Case {
+    int n;
+    bool start_sink, end_sink, periodic;
+  };
+  // One cell with two sink ends, two cells with one, and the shortest periodic line (3 cells).
+  for (const Case line : {Case{1, true, true, false}, Case{1, false, false, false}, Case{2, true, false, false},
+                          Case{3, false, false, true}}) {
+    const LineOperator op = varied_line(line.n, line.start_sink, line.end_sink, line.periodic);
+    LineFactor factor;
+    factor.factor(op, 0.8);
+    const Eigen::MatrixXd m = dense(op, 0.8);
+    const int width = 2;
+    std::vector<double> x(line.n * width);
+    Eigen::MatrixXd rhs(line.n, width);
+    for (int i = 0; i < line.n; ++i)
+      for (int w = 0; w < width; ++w) x[i * width + w] = rhs(i, w) = 1.0 + i - 0.5 * w;
+    factor.solve(x.data(), width, width);
+    const Eigen::MatrixXd expected = m.fullPivLu().solve(rhs);
+    for (int i = 0; i < line.n; ++i)
+      for (int w = 0; w < width; ++w) EXPECT_NEAR(x[i * width + w], expected(i, w), 1e-14) << "n = " << line.n;
+  }
+}
+
+/// Dense L of a LineOperator: (L u)_n = west_n (u_{n-1} - u_n) + east_n (u_{n+1} - u_n).
+Eigen::MatrixXd dense_operator(const LineOperator& op) {
+  const int n = op.n;
+  Eigen::MatrixXd l = Eigen::MatrixXd::Zero(n, n);
+  for (int i = 0; i < n; ++i) {
+    l(i, i) = -(op.west[i] + op.east[i]);
+    if (i > 0) l(i, i - 1) += op.west[i];
+    else if (op.periodic) l(i, n - 1) += op.west[i];
+    if (i + 1 < n) l(i, i + 1) += op.east[i];
+    else if (op.periodic) l(i, 0) += op.east[i];
+  }
+  return l;
+}
+
+TEST(LineFactor, TrBdf2StepMatchesADenseComputationWithAStride) {
+  // A batch of 3 lines padded to a stride of 5 (as in the vertical sweep, which steps a whole
+  // plane per cell): a periodic line and a line with a sink at one end only.
+  for (const bool periodic : {false, true}) {
+    const int n = 7, width = 3, stride = 5;
+    const LineOperator op = varied_line(n, !periodic, false, periodic);
+    const double tau = 1.7, theta = tr_bdf2_d * tau;
+    LineFactor factor;
+    factor.factor(op, theta);
+    std::vector<double> u(n * stride, -99.0), stage(n * width);
+    Eigen::MatrixXd u0(n, width);
+    for (int i = 0; i < n; ++i)
+      for (int w = 0; w < width; ++w) u[i * stride + w] = u0(i, w) = 1.0 + std::cos(0.9 * i + 2.0 * w);
+    LineOutflow out;
+    tr_bdf2_lines(u.data(), stride, width, op, factor, tau, stage.data(), out);
+    // TR-BDF2: (A - theta L) U2 = (A + theta L) u;  (A - theta L) U3 = A (u + (w/d)(U2 - u)).
+    const Eigen::MatrixXd alpha = Eigen::VectorXd::Map(op.alpha.data(), n).asDiagonal();
+    const Eigen::MatrixXd l = dense_operator(op);
+    const auto lu = (alpha - theta * l).fullPivLu();
+    const Eigen::MatrixXd u2 = lu.solve((alpha + theta * l) * u0);
+    const Eigen::MatrixXd u3 = lu.solve(alpha * (u0 + (tr_bdf2_w / tr_bdf2_d) * (u2 - u0)));
+    for (int i = 0; i < n; ++i) {
+      for (int w = 0; w < width; ++w) EXPECT_NEAR(u[i * stride + w], u3(i, w), 1e-14) << "periodic " << periodic;
+      EXPECT_EQ(u[i * stride + 3], -99.0);  // padding untouched
+      EXPECT_EQ(u[i * stride + 4], -99.0);
+    }
+    // The outflow through the sink end is the TR-BDF2 quadrature of west_0 u_0 over the stages.
+    const double expected_start =
+        periodic ? 0.0
+                 : tau * op.west[0] *
+                       (tr_bdf2_w * (u0.row(0).sum() + u2.row(0).sum()) + tr_bdf2_d * u3.row(0).sum());
+    EXPECT_NEAR(out.start, expected_start, 1e-14);
+    EXPECT_EQ(out.end, 0.0);
+    if (!periodic) {
+      EXPECT_GT(out.start, 0.1);  // the sink really drained something
+    }
+  }
+}
+
+TEST(ReactionMap, BooksEachRouteAsTheIntegralOfTheExponential) {
+  // Van Loan: exp([[M, I], [0, 0]] tau) = [[exp(M tau), F], [0, I]], F = integral_0^tau exp(M s) ds,
+  // so the amount a route removes is its rate times the time integral (F x0) of what it acts on.
+  // Reference in long double: Eigen's scaling and squaring loses ~ |M| tau x epsilon, which is
+  // 1e-12 in double at |M| tau = 5e4 but 5e-15 in long double.
+  using Matrix2l = Eigen::Matrix<long double, 2, 2>;
+  using Matrix4l = Eigen::Matrix<long double, 4, 4>;
+  struct Rates {
+    double k_blood, k_lymph, k_deg, k_on, k_off, k_cell;
+  };
+  const double alpha = 0.21;  // phi f P of some dermis
+  for (const Rates r : {Rates{2e-3, 1e-4, 5e-4, 4e-3, 1e-3, 2e-4},   // binding, every route open
+                        Rates{0.0, 3e-5, 0.0, 0.0, 2e-3, 5e-4},        // release and consumption only
+                        Rates{1e-3, 0.0, 0.0, 0.5, 1e-6, 0.0}})        // fast, nearly irreversible binding
+    for (const double tau : {1e-2, 30.0, 1800.0, 1e5}) {
+      const ReactionMap map = make_reaction_map(alpha, alpha * r.k_blood, alpha * r.k_lymph, alpha * r.k_deg,
+                                                alpha * r.k_on, r.k_off, r.k_cell, tau);
+      Matrix2l m;
+      m << -(r.k_blood + r.k_lymph + r.k_deg + r.k_on), r.k_off, r.k_on, -(r.k_off + r.k_cell);
+      Matrix4l block = Matrix4l::Zero();
+      block.topLeftCorner<2, 2>() = m * (long double)tau;
+      block.topRightCorner<2, 2>() = Matrix2l::Identity() * (long double)tau;
+      const Matrix4l exp_block = block.exp();
+      const Matrix2l e = exp_block.topLeftCorner<2, 2>(), f = exp_block.topRightCorner<2, 2>();
+      const double u0 = 1.3, b0 = 0.4;
+      const Eigen::Matrix<long double, 2, 1> x0(alpha * u0, b0);
+      const Eigen::Matrix<long double, 2, 1> x1 = e * x0, integral = f * x0;  // (int A dt, int b dt)
+      const double mobile = double(integral[0]), bound = double(integral[1]);
+      const double total = alpha * u0 + b0;
+      // A 2 x 2 map built in double should be good to a few hundred ulps of the amounts involved.
+      const double tol = 1e-13 * total;
+      const std::string where = "k_on " + std::to_string(r.k_on) + ", tau " + std::to_string(tau);
+      EXPECT_NEAR(alpha * (map.uu * u0 + map.ub * b0), double(x1[0]), tol) << where;
+      EXPECT_NEAR(map.bu * u0 + map.bb * b0, double(x1[1]), tol) << where << ": bound amount";
+      EXPECT_NEAR(map.blood_u * u0 + map.blood_b * b0, r.k_blood * mobile, tol) << where;
+      EXPECT_NEAR(map.lymph_u * u0 + map.lymph_b * b0, r.k_lymph * mobile, tol) << where;
+      EXPECT_NEAR(map.degraded_u * u0 + map.degraded_b * b0, r.k_deg * mobile + r.k_cell * bound, tol) << where;
+      // The map alone must conserve: removed + remaining = what there was (no reference needed).
+      const double removed = (map.blood_u + map.lymph_u + map.degraded_u) * u0 +
+                             (map.blood_b + map.lymph_b + map.degraded_b) * b0;
+      const double remaining = alpha * (map.uu * u0 + map.ub * b0) + map.bu * u0 + map.bb * b0;
+      EXPECT_NEAR((removed + remaining) / total, 1.0, 1e-14) << where << ": the map creates or loses mass";
+      EXPECT_GE(std::min({map.uu, map.ub, map.bu, map.bb}), 0.0) << where;  // exp of a Metzler matrix
+    }
+}
+
+TEST(TransportModel, AveragesRatesOverThreeLayersInOneCell) {
+  // Cell 1 (0.1-0.2 mm) holds 0.02 mm of a, 0.05 of b and 0.03 of c.
+  const Tissue tissue{{Layer{"a", 0.12e-3, 0.2}, Layer{"b", 0.05e-3, 0.4}, Layer{"c", 0.13e-3, 0.1}}};
+  std::vector<SoluteInLayer> s(3);
+  const double fraction[] = {1.0, 0.5, 0.8}, partition[] = {1.0, 2.0, 0.5};
+  for (int n = 0; n < 3; ++n) {
+    s[n].available_fraction = fraction[n];
+    s[n].partition = partition[n];
+    s[n].k_lymph = 1e-4 * (n + 1);
+    s[n].k_degradation = 3e-4 / (n + 1);
+    s[n].k_on = 1e-3 * (n + 2);
+    s[n].k_off = 5e-4 * (n + 1);
+    s[n].k_cell = 1e-5 * (3 - n);
+  }
+  const Grid grid{2, 2, 3, 1e-4, 1e-4};
+  const TransportModel model(grid, Boundaries{}, tissue, {Component{"s", s}});
+  const ComponentCoefficients& co = model.coefficients(0);
+  const double share[] = {0.2, 0.5, 0.3};  // of cell 1's height in a, b, c
+  auto average = [&](auto value) {
+    double total = 0.0;
+    for (int n = 0; n < 3; ++n) total += share[n] * value(n);
+    return total;
+  };
+  auto phi_f_p = [&](int n) { return tissue.layers[n].fluid_fraction * fraction[n] * partition[n]; };
+  // Volume averages: sinks and binding weighted by the capacity phi f P, release and consumption
+  // of the bound amount (per bound amount) by volume alone. 1e-14 relative: a few roundings.
+  EXPECT_NEAR(co.capacity[1] / average(phi_f_p), 1.0, 1e-14);
+  EXPECT_NEAR(co.sink_lymph[1] / average([&](int n) { return phi_f_p(n) * s[n].k_lymph; }), 1.0, 1e-14);
+  EXPECT_NEAR(co.sink_degradation[1] / average([&](int n) { return phi_f_p(n) * s[n].k_degradation; }), 1.0, 1e-14);
+  EXPECT_NEAR(co.bind_on[1] / average([&](int n) { return phi_f_p(n) * s[n].k_on; }), 1.0, 1e-14);
+  EXPECT_NEAR(co.k_off[1] / average([&](int n) { return s[n].k_off; }), 1.0, 1e-14);
+  EXPECT_NEAR(co.k_cell[1] / average([&](int n) { return s[n].k_cell; }), 1.0, 1e-14);
+  EXPECT_EQ(co.sink_blood[1], 0.0);
+  EXPECT_TRUE(co.has_binding);
+  EXPECT_EQ(model.layer_of_cell(1), 1u);  // centre 0.15 mm lies in b (0.12-0.17 mm)
+  EXPECT_EQ(co.partition[1], 2.0);
+}
+
+TEST(ExplicitLimit, IsSharpAndAnIntegratorRunAtTheLimitStaysNonNegative) {
+  const Grid grid{8, 8, 8, 1e-4, 1e-4};
+  Boundaries bc;
+  bc.set_x(BoundaryKind::sink);
+  bc.set_y(BoundaryKind::periodic);
+  bc.bottom = BoundaryKind::sink;
+  const TransportModel model(grid, bc, testing::uniform_tissue(grid.depth()), {testing::uniform_component(1, 1e-9)});
+  const double limit = model.max_explicit_step();
+  // Worst cell: x edge (sink face 2 + interior face 1), y periodic (1 + 1), bottom (interior 1 +
+  // sink 2): 8 kappa / h^2 out of it. At the limit forward Euler leaves exactly nothing behind
+  // there (so the limit is the largest positive step, not a conservative guess), and 1 - 6/8 in
+  // an interior cell.
+  ExplicitStepper stepper(model);
+  TransportState state(model);
+  add_mass(model, state, 0, 0, 3, 7, 1e-9);
+  add_mass(model, state, 0, 4, 4, 3, 1e-9);
+  const double corner = state.u(0, grid.index(0, 3, 7)), inside = state.u(0, grid.index(4, 4, 3));
+  stepper.step(state, limit);
+  EXPECT_LE(std::abs(state.u(0, grid.index(0, 3, 7))), 1e-14 * corner);  // 1 - 8/8, up to rounding
+  EXPECT_NEAR(state.u(0, grid.index(4, 4, 3)) / inside, 0.25, 1e-14);
+  // The Integrator accepts exactly the limit and a long run at it stays non-negative.
+  IntegratorSettings at_limit = testing::fixed_steps("explicit", limit);
+  Integrator integrator(model, at_limit);
+  TransportState run(model);
+  add_concentration(model, run, 0, [](double x, double y, double z) {
+    return (std::fmod(x + y + z, 3e-4) < 1.5e-4) ? 1.0 : 0.0;  // rough stripes: the hardest start
+  });
+  double lowest = 0.0;
+  integrator.advance_to(run, 300 * limit, [&](const TransportState& s) {
+    lowest = std::min(lowest, *std::min_element(s.u.raw().begin(), s.u.raw().end()));
+  });
+  EXPECT_EQ(run.n_steps, 300);
+  EXPECT_NEAR(integrator.stats().largest_step / limit, 1.0, 1e-12);
+  EXPECT_GE(lowest, 0.0);
+  EXPECT_LT(std::abs(ledger_residual(model, run, 0)), 1e-13);  // round-off over 300 steps
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
+#include <string>
+#include <vector>
 
 #include "models/error.hpp"
 #include "solver/integrator.hpp"
@@ -68,6 +71,87 @@ TEST(Validation, EveryBadInputIsNamed) {
   settings.scheme = "explicit";
   settings.fixed_step = 1e3;
   EXPECT_ERROR_MENTIONS(Integrator(model, settings), "is unstable; the limit for this grid and tissue is");
+}
+
+TEST(Validation, ValuesJustOutsideTheirRangeAreNamed) {
+  const Grid grid{4, 4, 4, 1e-4, 1e-4};
+  const Tissue tissue = testing::uniform_tissue(grid.depth());
+  const std::vector<Component> one{testing::uniform_component(1, 1e-9)};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto model_with = [&](Grid g, Tissue t, std::vector<Component> c) { TransportModel m(g, Boundaries{}, t, c); };
+
+  // Grid: zero and not-a-number sizes, negative counts.
+  EXPECT_ERROR_MENTIONS(model_with(Grid{4, 4, 4, 0.0, 1e-4}, tissue, one), "cell sizes must be positive");
+  EXPECT_ERROR_MENTIONS(model_with(Grid{4, 4, 4, 1e-4, 0.0}, tissue, one), "cell sizes must be positive");
+  EXPECT_ERROR_MENTIONS(model_with(Grid{4, 4, 4, 1e-4, nan}, tissue, one), "cell sizes must be positive");
+  EXPECT_ERROR_MENTIONS(model_with(Grid{4, 4, -3, 1e-4, 1e-4}, tissue, one), "4 x 4 x -3");
+  // Tissue: zero thickness, fluid fraction 0 (the range is (0, 1]), a stack just short of the bottom.
+  EXPECT_ERROR_MENTIONS(model_with(grid, Tissue{{Layer{"fat", 0.0, 0.2}}}, one), "'fat'): thickness must be positive");
+  EXPECT_ERROR_MENTIONS(model_with(grid, testing::uniform_tissue(grid.depth(), 0.0), one), "fluid fraction must be in (0, 1], got 0");
+  EXPECT_ERROR_MENTIONS(model_with(grid, testing::uniform_tissue(0.99 * grid.depth()), one), "the domain is 0.4 mm deep");
+  const Tissue two_layers{{Layer{"dermis", 0.2e-3, 0.3}, Layer{"fat", 0.2e-3, 0.15}}};
+  EXPECT_ERROR_MENTIONS(model_with(grid, two_layers, one), "properties given for 1 layers but the tissue has 2");
+  // Component: each rate names itself, its layer and its value.
+  Component bad = testing::uniform_component(2, 1e-9);
+  bad.name = "lidocaine";
+  bad.in_layer[1].k_blood = -1e-3;
+  EXPECT_ERROR_MENTIONS(model_with(grid, two_layers, {bad}), "component 'lidocaine', layer 2: k_blood = -0.001");
+  bad = testing::uniform_component(1, 1e-9);
+  bad.in_layer[0].k_on = nan;
+  EXPECT_ERROR_MENTIONS(model_with(grid, tissue, {bad}), "k_on = nan is not allowed");
+  bad = testing::uniform_component(1, 1e-9);
+  bad.in_layer[0].partition = std::numeric_limits<double>::infinity();
+  EXPECT_ERROR_MENTIONS(model_with(grid, tissue, {bad}), "partition = inf");
+  bad = testing::uniform_component(1, 1e-9);
+  bad.in_layer[0].available_fraction = 1.2;
+  EXPECT_ERROR_MENTIONS(model_with(grid, tissue, {bad}), "available_fraction = 1.2 is not allowed; it must be in (0, 1]");
+  // Names: boundary kinds and schemes are exact, lower-case words.
+  EXPECT_ERROR_MENTIONS(parse_boundary_kind("Sink"), "unknown boundary condition 'Sink'");
+  EXPECT_ERROR_MENTIONS(parse_boundary_kind(""), "choose one of: no_flux, sink, periodic");
+  EXPECT_EQ(parse_boundary_kind("periodic"), BoundaryKind::periodic);
+  const TransportModel model(grid, Boundaries{}, tissue, one);
+  IntegratorSettings settings;
+  settings.scheme = "Implicit";
+  EXPECT_ERROR_MENTIONS(Integrator(model, settings), "unknown time-stepping scheme 'Implicit'; choose 'implicit' or 'explicit'");
+  // Integrator: tolerance at and beyond its open range, safety factor, steps.
+  for (const double tolerance : {1.0, -1e-3, nan}) {
+    settings = IntegratorSettings{};
+    settings.tolerance = tolerance;
+    EXPECT_ERROR_MENTIONS(Integrator(model, settings), "must be in (0, 1)");
+  }
+  settings = IntegratorSettings{};
+  settings.initial_step = 0.0;
+  EXPECT_ERROR_MENTIONS(Integrator(model, settings), "initial step must be positive");
+  for (const double safety : {0.0, 1.5}) {
+    settings = IntegratorSettings{};
+    settings.scheme = "explicit";
+    settings.explicit_safety = safety;
+    EXPECT_ERROR_MENTIONS(Integrator(model, settings), "explicit safety factor must be in (0, 1]");
+  }
+  settings = IntegratorSettings{};
+  settings.scheme = "explicit";
+  settings.fixed_step = -1.0;
+  EXPECT_ERROR_MENTIONS(Integrator(model, settings), "positive time step");
+}
+
+// The header promises that Grid::validate() refuses a cell count that does not fit in memory
+// indexing; nx * ny * nz = 2^65 wraps std::size_t to 0 and every index then aliases.
+TEST(Validation, GridWhoseCellCountOverflowsIsRefused) {
+  const Grid huge{1 << 30, 1 << 30, 32, 1e-4, 1e-4};
+  EXPECT_THROW(huge.validate(), InputError) << "n_cells() = " << huge.n_cells();
+}
+
+// An adaptive run whose largest step is not positive cannot work: the Integrator should say so
+// when it is built (InputError naming the setting), not fail inside the first step.
+TEST(Validation, AdaptiveMaximumStepMustBePositive) {
+  const Grid grid{4, 4, 4, 1e-4, 1e-4};
+  const TransportModel model(grid, Boundaries{}, testing::uniform_tissue(grid.depth()),
+                             {testing::uniform_component(1, 1e-9)});
+  for (const double max_step : {0.0, -60.0}) {
+    IntegratorSettings settings;
+    settings.max_step = max_step;
+    EXPECT_THROW(Integrator(model, settings), InputError) << "max_step = " << max_step;
+  }
 }
 
 }  // namespace
