@@ -113,9 +113,9 @@ TEST(ExactSolutions, TwoLayersWithPartitionMatchTheErfcSolution) {
   }
 }
 
-TEST(ExactSolutions, SteadySlabFluxThroughThreeLayersWithInterfacesInsideCells) {
-  // Layers 0-0.37, 0.37-0.81, 0.81-1.3 mm on 13 cells of 0.1 mm: both interfaces inside cells.
-  const Tissue tissue{{Layer{"a", 0.37e-3, 0.3}, Layer{"b", 0.44e-3, 0.2}, Layer{"c", 0.49e-3, 0.1}}};
+/// The three solutes of the slab tests: different D, a partition step up then down, a reduced
+/// available fraction in the middle layer.
+std::vector<SoluteInLayer> slab_solutes() {
   SoluteInLayer a, b, c;
   a.diffusivity = 1e-9;
   b.diffusivity = 2e-10;
@@ -123,30 +123,34 @@ TEST(ExactSolutions, SteadySlabFluxThroughThreeLayersWithInterfacesInsideCells) 
   b.available_fraction = 0.5;
   c.diffusivity = 5e-10;
   c.partition = 0.5;
-  const std::vector<SoluteInLayer> layers{a, b, c};
+  return {a, b, c};
+}
+
+/// integral_z^Lz dz / kappa with kappa = phi f P D per layer, piece by piece over the layers.
+double slab_resistance_below(const Tissue& tissue, const std::vector<SoluteInLayer>& layers, double z) {
+  double r = 0.0, top = 0.0;
+  for (std::size_t n = 0; n < tissue.layers.size(); ++n) {
+    const double bottom_of_layer = top + tissue.layers[n].thickness;
+    const double overlap = bottom_of_layer - std::max(z, top);
+    const SoluteInLayer& s = layers[n];
+    if (overlap > 0)
+      r += overlap / (tissue.layers[n].fluid_fraction * s.available_fraction * s.partition * s.diffusivity);
+    top = bottom_of_layer;
+  }
+  return r;
+}
+
+TEST(ExactSolutions, SteadySlabFluxThroughThreeLayersWithInterfacesInsideCells) {
+  // Layers 0-0.37, 0.37-0.81, 0.81-1.3 mm on 13 cells of 0.1 mm: both interfaces inside cells.
+  const Tissue tissue{{Layer{"a", 0.37e-3, 0.3}, Layer{"b", 0.44e-3, 0.2}, Layer{"c", 0.49e-3, 0.1}}};
+  const std::vector<SoluteInLayer> layers = slab_solutes();
   const Grid grid{3, 3, 13, 1e-4, 1e-4};
   Boundaries bc;
   bc.bottom = BoundaryKind::sink;
   const TransportModel model(grid, bc, tissue, {Component{"solute", layers}});
-  // kappa = phi f P D per layer; the exact steady profile carrying flux F to u(Lz) = 0 is
-  // u(z) = F * integral_z^Lz dz / kappa.
-  auto kappa = [&](double z) {
-    const std::size_t n = tissue.layer_at(z);
-    const SoluteInLayer& s = layers[n];
-    return tissue.layers[n].fluid_fraction * s.available_fraction * s.partition * s.diffusivity;
-  };
+  // The exact steady profile carrying flux F to u(Lz) = 0 is u(z) = F * integral_z^Lz dz / kappa.
   const double flux = 1e-12;  // kg / (m^2 s)
-  // integral_z^Lz dz / kappa, piece by piece over the layers.
-  auto resistance_below = [&](double z) {
-    double r = 0.0, top = 0.0;
-    for (std::size_t n = 0; n < tissue.layers.size(); ++n) {
-      const double bottom_of_layer = top + tissue.layers[n].thickness;
-      const double overlap = bottom_of_layer - std::max(z, top);
-      if (overlap > 0) r += overlap / kappa(0.5 * (top + bottom_of_layer));
-      top = bottom_of_layer;
-    }
-    return r;
-  };
+  auto resistance_below = [&](double z) { return slab_resistance_below(tissue, layers, z); };
   // Series conductances between cell centres equal 1 / sum(h_i / kappa_i) (§6.5 slab formula).
   const ComponentCoefficients& co = model.coefficients(0);
   for (int k = 1; k < grid.nz; ++k) {
@@ -229,32 +233,13 @@ TEST(ExactSolutions, SeriesConductanceOfFacesThatSpanSeveralLayers) {
 TEST(ExactSolutions, SteadySourceAboveABottomSinkReachesTheSlabProfile) {
   // Layers 0-0.37, 0.37-0.81, 0.81-1.2 mm on six 0.2 mm cells: both interfaces inside cells.
   const Tissue tissue{{Layer{"a", 0.37e-3, 0.3}, Layer{"b", 0.44e-3, 0.2}, Layer{"c", 0.39e-3, 0.1}}};
-  SoluteInLayer a, b, c;
-  a.diffusivity = 1e-9;
-  b.diffusivity = 2e-10;
-  b.partition = 3.0;
-  b.available_fraction = 0.5;
-  c.diffusivity = 5e-10;
-  c.partition = 0.5;
-  const std::vector<SoluteInLayer> layers{a, b, c};
+  const std::vector<SoluteInLayer> layers = slab_solutes();
   const Grid grid{2, 2, 6, 1e-3, 2e-4};  // wide cells: the (flat) lateral direction never limits the step
   Boundaries bc;
   bc.bottom = BoundaryKind::sink;
   const TransportModel model(grid, bc, tissue, {Component{"solute", layers}});
   const ComponentCoefficients& co = model.coefficients(0);
-  auto kappa = [&](std::size_t n) {
-    return tissue.layers[n].fluid_fraction * layers[n].available_fraction * layers[n].partition * layers[n].diffusivity;
-  };
-  auto resistance_below = [&](double z) {  // integral_z^Lz dz / kappa
-    double r = 0.0, top = 0.0;
-    for (std::size_t n = 0; n < tissue.layers.size(); ++n) {
-      const double bottom_of_layer = top + tissue.layers[n].thickness;
-      const double overlap = bottom_of_layer - std::max(z, top);
-      if (overlap > 0) r += overlap / kappa(n);
-      top = bottom_of_layer;
-    }
-    return r;
-  };
+  auto resistance_below = [&](double z) { return slab_resistance_below(tissue, layers, z); };
   // Slowest decay rate of the discrete operator (alpha du/dt = -K u): it sets how long the
   // transient takes to fall below round-off.
   Eigen::MatrixXd stiffness = Eigen::MatrixXd::Zero(grid.nz, grid.nz);
