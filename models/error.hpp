@@ -20,4 +20,11 @@ class SolverError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Results could not be written (unwritable directory, disk full, a damaged file). main() prints it
+/// and exits with code 4; what was written before stays readable.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace mesosim

@@ -98,7 +98,7 @@ void Integrator::accept(TransportState& state, double dt) {
   stats_.largest_step = std::max(stats_.largest_step, dt);
 }
 
-void Integrator::advance_to(TransportState& state, double t_end,
+bool Integrator::advance_to(TransportState& state, double t_end,
                             const std::function<void(const TransportState&)>& on_step) {
   if (t_end < state.time) {
     std::ostringstream msg;
@@ -107,21 +107,32 @@ void Integrator::advance_to(TransportState& state, double t_end,
   }
   if (!settings_.adaptive) {
     // N equal steps of (t_end - t0) / N <= fixed_step, from an integer counter: t_n = t0 + n dt,
-    // the last one exactly t_end. fixed_step = T / n gives exactly n steps despite rounding.
-    const double t0 = state.time, span = t_end - t0;
-    if (span == 0.0) return;
-    long n_steps = std::max(1L, long(std::ceil(span / settings_.fixed_step)));
-    if (n_steps > 1 && span / settings_.fixed_step <= double(n_steps - 1) * (1.0 + 1e-12)) --n_steps;
-    for (long n = 1; n <= n_steps; ++n) {
-      const double t_next = n == n_steps ? t_end : t0 + span * double(n) / double(n_steps);
+    // the last one exactly t_end. fixed_step = T / n gives exactly n steps despite rounding. A
+    // segment interrupted by the stop flag is continued with the same t0 and N.
+    const bool continuing = segment_n_done_ < segment_n_steps_ && segment_t_end_ == t_end;
+    if (!continuing) {
+      const double span = t_end - state.time;
+      if (span == 0.0) return true;
+      long n_steps = std::max(1L, long(std::ceil(span / settings_.fixed_step)));
+      if (n_steps > 1 && span / settings_.fixed_step <= double(n_steps - 1) * (1.0 + 1e-12)) --n_steps;
+      segment_t0_ = state.time;
+      segment_t_end_ = t_end;
+      segment_n_steps_ = n_steps;
+      segment_n_done_ = 0;
+    }
+    const double t0 = segment_t0_, span = t_end - t0;
+    for (long n = segment_n_done_ + 1; n <= segment_n_steps_; ++n) {
+      const double t_next = n == segment_n_steps_ ? t_end : t0 + span * double(n) / double(segment_n_steps_);
       const double dt = t_next - state.time;
       stepper_->step(state, dt);
       ++stats_.n_stepper_calls;
       state.time = t_next;
+      segment_n_done_ = n;
       accept(state, dt);
       if (on_step) on_step(state);
+      if (n < segment_n_steps_ && stop_requested()) return false;
     }
-    return;
+    return true;
   }
   if (peak_ever_.empty()) peak_ever_.assign(2 * model_.n_components(), 0.0);
   // Segments between source start/end times, so no step straddles a switch.
@@ -130,8 +141,34 @@ void Integrator::advance_to(TransportState& state, double t_end,
     const double stop = next != breakpoints_.end() && *next < t_end ? *next : t_end;
     if (std::binary_search(source_starts_.begin(), source_starts_.end(), state.time))
       next_step_ = std::min(next_step_, settings_.initial_step);
-    advance_adaptive(state, stop, on_step);
+    if (!advance_adaptive(state, stop, on_step)) return false;
   }
+  return true;
+}
+
+IntegratorMemory Integrator::memory() const {
+  IntegratorMemory memory;
+  memory.next_step = next_step_;
+  memory.stats = stats_;
+  memory.peak_ever = peak_ever_;
+  memory.segment_t0 = segment_t0_;
+  memory.segment_t_end = segment_t_end_;
+  memory.segment_n_steps = segment_n_steps_;
+  memory.segment_n_done = segment_n_done_;
+  return memory;
+}
+
+void Integrator::restore(const IntegratorMemory& memory) {
+  if (!memory.peak_ever.empty() && memory.peak_ever.size() != std::size_t(2 * model_.n_components()))
+    throw InputError("integrator memory holds " + std::to_string(memory.peak_ever.size()) +
+                     " peak values; this model needs " + std::to_string(2 * model_.n_components()));
+  next_step_ = memory.next_step;
+  stats_ = memory.stats;
+  peak_ever_ = memory.peak_ever;
+  segment_t0_ = memory.segment_t0;
+  segment_t_end_ = memory.segment_t_end;
+  segment_n_steps_ = memory.segment_n_steps;
+  segment_n_done_ = memory.segment_n_done;
 }
 
 void Integrator::set_sources(const std::vector<Source>* sources) {
@@ -148,7 +185,7 @@ void Integrator::set_sources(const std::vector<Source>* sources) {
   std::sort(breakpoints_.begin(), breakpoints_.end());
 }
 
-void Integrator::advance_adaptive(TransportState& state, double t_end,
+bool Integrator::advance_adaptive(TransportState& state, double t_end,
                                   const std::function<void(const TransportState&)>& on_step) {
   while (state.time < t_end) {
     const double remaining = t_end - state.time;
@@ -179,6 +216,7 @@ void Integrator::advance_adaptive(TransportState& state, double t_end,
       accept(state, dt);
       next_step_ = clipped ? std::max(next_step_, dt * factor) : dt * factor;
       if (on_step) on_step(state);
+      if (state.time < t_end && stop_requested()) return false;
     } else {
       ++stats_.n_rejected;
       next_step_ = dt * factor;
@@ -190,6 +228,7 @@ void Integrator::advance_adaptive(TransportState& state, double t_end,
       }
     }
   }
+  return true;
 }
 
 }  // namespace mesosim

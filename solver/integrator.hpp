@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -40,14 +41,34 @@ struct IntegratorStats {
   double largest_step = 0.0;
 };
 
+/// Everything the integrator remembers between calls, so a run can be checkpointed and resumed
+/// with bitwise the same steps.
+struct IntegratorMemory {
+  double next_step = 0.0;                 ///< s
+  IntegratorStats stats;
+  std::vector<double> peak_ever;          ///< adaptive error scales, 2 per component
+  double segment_t0 = 0.0, segment_t_end = 0.0;  ///< fixed steps: the segment being advanced, s
+  long segment_n_steps = 0, segment_n_done = 0;
+};
+
 class Integrator {
  public:
   /// Validates the settings against the model (InputError with the fix when they cannot work).
   Integrator(const TransportModel& model, const IntegratorSettings& settings);
 
-  /// Advances `state` to exactly t_end. `on_step` (optional) is called after each accepted step.
-  void advance_to(TransportState& state, double t_end,
+  /// Advances `state` to exactly t_end and returns true; `on_step` (optional) is called after each
+  /// accepted step. Returns false early, after a whole accepted step, once the stop flag (see
+  /// set_stop_flag) is raised; calling again with the same t_end continues exactly where it stopped.
+  bool advance_to(TransportState& state, double t_end,
                   const std::function<void(const TransportState&)>& on_step = {});
+
+  /// A flag (not owned; null for none) that asks advance_to to return after the current step,
+  /// e.g. set by a SIGINT handler.
+  void set_stop_flag(const std::atomic<bool>* flag) { stop_ = flag; }
+
+  /// What a checkpoint must hold to continue this integration exactly, and its restoration.
+  IntegratorMemory memory() const;
+  void restore(const IntegratorMemory& memory);
 
   /// Sources to deliver (not owned). Adaptive steps land on every start and end time, and restart
   /// from `initial_step` when a source starts.
@@ -66,7 +87,8 @@ class Integrator {
 
  private:
   double error_estimate(const TransportState& coarse, const TransportState& fine);
-  void advance_adaptive(TransportState& state, double t_end,
+  bool stop_requested() const { return stop_ && stop_->load(std::memory_order_relaxed); }
+  bool advance_adaptive(TransportState& state, double t_end,
                         const std::function<void(const TransportState&)>& on_step);
   void accept(TransportState& state, double dt);
 
@@ -78,6 +100,9 @@ class Integrator {
   std::vector<double> peak_ever_;
   std::vector<double> source_starts_, breakpoints_;  // sorted, s
   TransportState coarse_, fine_;  // trial states for step doubling, allocated once
+  const std::atomic<bool>* stop_ = nullptr;
+  double segment_t0_ = 0.0, segment_t_end_ = 0.0;  // fixed steps: the current segment
+  long segment_n_steps_ = 0, segment_n_done_ = 0;
 };
 
 }  // namespace mesosim

@@ -28,12 +28,18 @@ std::vector<std::size_t> TargetRegion::cells(const TransportModel& model) const 
 
 ComponentMetrics measure(const TransportModel& model, const TransportState& state, int c,
                          const std::vector<std::size_t>& target_cells, double threshold) {
+  return measure(model, state, c, target_cells, threshold,
+                 mass_in_fluid(model, state, c) + mass_bound(model, state, c));
+}
+
+ComponentMetrics measure(const TransportModel& model, const TransportState& state, int c,
+                         const std::vector<std::size_t>& target_cells, double threshold, double mass_in_tissue) {
   const Grid& g = model.grid();
   const MassLedger& l = state.ledger[c];
   ComponentMetrics m;
   m.time = state.time;
   const double injected = l.injected > 0.0 ? l.injected : 1.0;
-  m.in_tissue = (mass_in_fluid(model, state, c) + mass_bound(model, state, c)) / injected;
+  m.in_tissue = mass_in_tissue / injected;
   m.to_blood = l.to_blood / injected;
   m.to_lymph = l.to_lymph / injected;
   m.degraded = l.degraded / injected;
@@ -41,11 +47,14 @@ ComponentMetrics measure(const TransportModel& model, const TransportState& stat
   for (double b : l.boundary) boundary += b;
   m.out_of_box = boundary / injected;
   const std::vector<double>& partition = model.coefficients(c).partition;
+  double peak = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : peak)
   for (int k = 0; k < g.nz; ++k) {
     const double* plane = state.u.component(c) + std::size_t(k) * g.plane_size();
     const double peak_u = *std::max_element(plane, plane + g.plane_size());
-    m.peak = std::max(m.peak, partition[k] * peak_u);
+    peak = std::max(peak, partition[k] * peak_u);
   }
+  m.peak = peak;
   CompensatedSum sum, sum_squares;
   std::size_t above = 0;
   for (std::size_t cell : target_cells) {

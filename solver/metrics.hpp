@@ -39,6 +39,9 @@ struct ComponentMetrics {
 /// Metrics of component c at the state's time over the given target cells.
 ComponentMetrics measure(const TransportModel& model, const TransportState& state, int c,
                          const std::vector<std::size_t>& target_cells, double threshold);
+/// The same when the caller already knows the mass of c in the tissue (fluid + bound), kg.
+ComponentMetrics measure(const TransportModel& model, const TransportState& state, int c,
+                         const std::vector<std::size_t>& target_cells, double threshold, double mass_in_tissue);
 
 /// Figures over a run, from the metrics recorded at the output times (linear interpolation).
 struct RunFigures {

@@ -62,24 +62,38 @@ void add_mass(const TransportModel& model, TransportState& state, int c, int i, 
   state.ledger[c].injected += mass;
 }
 
+namespace {
+
+/// sum_k weight[k] * sum(plane k of values): each plane summed with its own compensated sum in
+/// parallel, the plane totals then added in plane order, so the result does not depend on the
+/// thread count.
+double weighted_plane_sum(const Grid& g, const double* values, const std::vector<double>* weight) {
+  const std::size_t plane = g.plane_size();
+  std::vector<double> totals(std::size_t(g.nz), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < g.nz; ++k) {
+    const double* row = values + std::size_t(k) * plane;
+    const double w = weight ? (*weight)[k] : 1.0;
+    CompensatedSum total;
+    for (std::size_t n = 0; n < plane; ++n) total.add(w * row[n]);
+    totals[std::size_t(k)] = total.value();
+  }
+  CompensatedSum total;
+  for (double t : totals) total.add(t);
+  return total.value();
+}
+
+}  // namespace
+
 double mass_in_fluid(const TransportModel& model, const TransportState& state, int c) {
   const Grid& g = model.grid();
-  const double* u = state.u.component(c);
-  CompensatedSum total;
-  for (int k = 0; k < g.nz; ++k) {
-    const double* plane = u + std::size_t(k) * g.plane_size();
-    const double capacity = model.coefficients(c).capacity[k];
-    for (std::size_t n = 0; n < g.plane_size(); ++n) total.add(capacity * plane[n]);
-  }
-  return total.value() * g.cell_volume();
+  return weighted_plane_sum(g, state.u.component(c), &model.coefficients(c).capacity) * g.cell_volume();
 }
 
 double mass_bound(const TransportModel& model, const TransportState& state, int c) {
   if (state.bound.empty()) return 0.0;
-  const double* b = state.bound.component(c);
-  CompensatedSum total;
-  for (std::size_t n = 0; n < model.grid().n_cells(); ++n) total.add(b[n]);
-  return total.value() * model.grid().cell_volume();
+  const Grid& g = model.grid();
+  return weighted_plane_sum(g, state.bound.component(c), nullptr) * g.cell_volume();
 }
 
 double ledger_residual(const TransportModel& model, const TransportState& state, int c) {

@@ -1,0 +1,607 @@
+#include "app/run.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/builtin_scenario.hpp"
+#include "app/default_case.hpp"
+#include "models/error.hpp"
+#include "scenarios/units.hpp"
+#include "solver/deposit.hpp"
+#include "viz/checkpoint.hpp"
+#include "viz/results_file.hpp"
+
+#ifndef MESOSIM_VERSION
+#define MESOSIM_VERSION "unknown"
+#endif
+#ifndef MESOSIM_BUILD
+#define MESOSIM_BUILD "unknown"
+#endif
+
+namespace mesosim {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+std::atomic<int> stop_signal{0};
+
+extern "C" void on_stop_signal(int signal) {
+  stop_signal.store(signal);
+  stop_requested.store(true);
+}
+
+/// SIGINT / SIGTERM ask the run to stop after the current step; restored when the run ends.
+class StopSignals {
+ public:
+  StopSignals() {
+    stop_requested.store(false);
+    stop_signal.store(0);
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+std::string format_time(double seconds) {
+  const long total_minutes = long(std::floor(seconds / 60.0 + 1e-9));
+  const long days = total_minutes / (24 * 60), hours = (total_minutes / 60) % 24, minutes = total_minutes % 60;
+  char text[64];
+  std::snprintf(text, sizeof text, "day %ld, %02ld:%02ld", days, hours, minutes);
+  return text;
+}
+
+/// Creates the output directory; refuses to reuse a non-empty one unless forced.
+void prepare_output(const fs::path& dir, bool force) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    if (!force) {
+      std::string hint = fs::exists(dir / "checkpoint.h5") ? "; it holds an unfinished run: continue it with "
+                                                              "`mesosim run --resume " + dir.string() + "`"
+                                                            : "";
+      throw InputError("output directory '" + dir.string() + "' already holds results; choose another with --out, "
+                       "or pass --force to replace them" + hint);
+    }
+    for (const char* name : {"results.h5", "results.xmf", "checkpoint.h5", "ledger.csv", "metrics.csv",
+                             "summary.txt", "summary.json", "scenario.toml"})
+      fs::remove(dir / name, ec);
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw OutputError("cannot create output directory '" + dir.string() + "': " + ec.message());
+  const fs::path probe = dir / ".write-test";
+  std::ofstream test(probe);
+  if (!test) throw OutputError("output directory '" + dir.string() + "' is not writable");
+  test.close();
+  fs::remove(probe, ec);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!fs::exists(path) || !in) throw InputError(path + ": no such scenario file (or not readable)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The scenario with every resolved value, SI units, for the results file and `check`.
+json describe(const Scenario& scenario) {
+  json out;
+  out["name"] = scenario.name;
+  out["file"] = scenario.file;
+  const Grid& g = scenario.grid;
+  out["grid"] = {{"cells", {g.nx, g.ny, g.nz}}, {"cell_m", {g.hx, g.hx, g.hz}}};
+  json sides;
+  for (int side = 0; side < n_sides; ++side) sides[side_name(side)] = to_string(scenario.boundaries.of(side));
+  sides["top"] = "no_flux";
+  out["boundaries"] = sides;
+  for (const Layer& layer : scenario.tissue.layers)
+    out["layers"].push_back({{"name", layer.name},
+                             {"thickness_m", layer.thickness},
+                             {"fluid_fraction", layer.fluid_fraction},
+                             {"storage_1_per_Pa", layer.storage},
+                             {"hydraulic_conductivity_m2_per_Pa_s", layer.hydraulic_conductivity},
+                             {"bleb_half_life_s", layer.bleb_half_life}});
+  for (const Component& component : scenario.components) {
+    json per_layer;
+    for (std::size_t l = 0; l < component.in_layer.size(); ++l) {
+      const SoluteInLayer& s = component.in_layer[l];
+      per_layer.push_back({{"layer", scenario.tissue.layers[l].name},
+                           {"diffusivity_m2_s", s.diffusivity},
+                           {"k_blood_1_s", s.k_blood},
+                           {"k_lymph_1_s", s.k_lymph},
+                           {"k_degradation_1_s", s.k_degradation},
+                           {"available_fraction", s.available_fraction},
+                           {"partition", s.partition},
+                           {"k_on_1_s", s.k_on},
+                           {"k_off_1_s", s.k_off},
+                           {"k_cell_1_s", s.k_cell}});
+    }
+    out["components"].push_back({{"name", component.name}, {"layers", per_layer}});
+  }
+  for (const Injection& injection : scenario.injections)
+    out["injections"].push_back({{"x_m", injection.x},
+                                 {"y_m", injection.y},
+                                 {"depth_m", injection.depth},
+                                 {"volume_m3", injection.volume},
+                                 {"time_s", injection.time},
+                                 {"cocktail", injection.cocktail},
+                                 {"concentration_kg_m3", injection.concentration},
+                                 {"reservoir", injection.reservoir}});
+  out["time"] = {{"end_s", scenario.end_time},
+                 {"output_interval_s", scenario.output_interval},
+                 {"scheme", scenario.integrator.scheme},
+                 {"adaptive", scenario.integrator.adaptive},
+                 {"tolerance", scenario.integrator.tolerance},
+                 {"fixed_step_s", scenario.integrator.fixed_step}};
+  std::vector<std::string> target_layers;
+  for (std::size_t layer : scenario.target.layers) target_layers.push_back(scenario.tissue.layers[layer].name);
+  out["metrics"] = {{"target_layers", target_layers},
+                    {"treated_radius_m", scenario.target.radius},
+                    {"threshold_kg_m3", scenario.target.threshold}};
+  return out;
+}
+
+json options_to_json(const RunOptions& o, const std::string& source) {
+  return {{"scenario", o.scenario},   {"scenario_source", source}, {"overrides", o.overrides},
+          {"end", o.end},             {"cell", o.cell},            {"output_interval", o.output_interval},
+          {"snapshot_interval", o.snapshot_interval}, {"checkpoint_interval", o.checkpoint_interval},
+          {"scheme", o.scheme},       {"tolerance", o.tolerance},  {"float32", o.float32}};
+}
+
+/// The options a checkpoint was written with, for --resume; command-line --threads / --quiet /
+/// --checkpoint-every of the resuming call still apply.
+RunOptions options_from_json(const json& j, const RunOptions& resuming, std::string& source) {
+  RunOptions o;
+  o.scenario = j.at("scenario").get<std::string>();
+  source = j.at("scenario_source").get<std::string>();
+  o.overrides = j.at("overrides").get<std::vector<std::string>>();
+  o.end = j.at("end").get<std::string>();
+  o.cell = j.at("cell").get<std::string>();
+  o.output_interval = j.at("output_interval").get<std::string>();
+  o.snapshot_interval = j.at("snapshot_interval").get<std::string>();
+  o.checkpoint_interval = resuming.checkpoint_interval;
+  o.scheme = j.at("scheme").get<std::string>();
+  o.tolerance = j.at("tolerance").get<double>();
+  o.float32 = j.at("float32").get<bool>();
+  o.threads = resuming.threads;
+  o.quiet = resuming.quiet;
+  o.out = resuming.resume;
+  return o;
+}
+
+/// Everything printed or stored at one output time.
+SeriesRow take_row(const TransportModel& model, const TransportState& state, const std::vector<std::size_t>& target,
+                   const std::vector<double>& threshold) {
+  SeriesRow row;
+  row.time = state.time;
+  for (int c = 0; c < model.n_components(); ++c) {
+    const double in_fluid = mass_in_fluid(model, state, c), bound = mass_bound(model, state, c);
+    row.metrics.push_back(measure(model, state, c, target, threshold[c], in_fluid + bound));
+    row.ledger.push_back(state.ledger[c]);
+    const MassLedger& l = state.ledger[c];
+    row.in_fluid.push_back(in_fluid);
+    row.bound.push_back(bound);
+    row.residual.push_back(l.injected == 0.0 ? 0.0 : (l.injected - (in_fluid + bound) - l.removed()) / l.injected);
+  }
+  return row;
+}
+
+/// ledger.csv and metrics.csv: one line per component per output time.
+class CsvTables {
+ public:
+  CsvTables(const fs::path& dir, const TransportModel& model) : dir_(dir), model_(model) {
+    ledger_.open(dir / "ledger.csv", std::ios::trunc);
+    metrics_.open(dir / "metrics.csv", std::ios::trunc);
+    ledger_ << "time_s,component,injected_kg,in_fluid_kg,bound_kg,to_blood_kg,to_lymph_kg,degraded_kg,"
+               "boundary_kg,ledger_residual\n";
+    metrics_ << "time_s,component,in_tissue,to_blood,to_lymph,degraded,out_of_box,peak_kg_m3,"
+                "peak_in_target_kg_m3,coverage,uniformity_cv\n";
+    ledger_.precision(12);
+    metrics_.precision(10);
+    check();
+  }
+  void add(const SeriesRow& row) {
+    for (int c = 0; c < model_.n_components(); ++c) {
+      const MassLedger& l = row.ledger[c];
+      double boundary = 0.0;
+      for (double b : l.boundary) boundary += b;
+      const std::string name = "\"" + model_.component(c).name + "\"";
+      ledger_ << row.time << ',' << name << ',' << l.injected << ',' << row.in_fluid[c] << ',' << row.bound[c] << ','
+              << l.to_blood << ',' << l.to_lymph << ',' << l.degraded << ',' << boundary << ',' << row.residual[c]
+              << '\n';
+      const ComponentMetrics& m = row.metrics[c];
+      metrics_ << m.time << ',' << name << ',' << m.in_tissue << ',' << m.to_blood << ',' << m.to_lymph << ','
+               << m.degraded << ',' << m.out_of_box << ',' << m.peak << ',' << m.peak_in_target << ',' << m.coverage
+               << ',' << m.uniformity_cv << '\n';
+    }
+    ledger_.flush();
+    metrics_.flush();
+    check();
+  }
+
+ private:
+  void check() const {
+    if (!ledger_) throw OutputError("writing " + (dir_ / "ledger.csv").string() + " failed (disk full?)");
+    if (!metrics_) throw OutputError("writing " + (dir_ / "metrics.csv").string() + " failed (disk full?)");
+  }
+  fs::path dir_;
+  const TransportModel& model_;
+  std::ofstream ledger_, metrics_;
+};
+
+void write_text_atomically(const fs::path& path, const std::string& text) {
+  const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  {
+    std::ofstream out(temporary);
+    out << text;
+    out.flush();
+    if (!out) throw OutputError("writing " + temporary.string() + " failed (disk full?)");
+  }
+  std::error_code ec;
+  fs::rename(temporary, path, ec);
+  if (ec) throw OutputError("replacing " + path.string() + " failed: " + ec.message());
+}
+
+}  // namespace
+
+Scenario resolve_scenario(const RunOptions& options, std::string* source) {
+  Scenario scenario;
+  if (options.scenario.empty()) {
+    if (!options.overrides.empty()) throw InputError("--set needs a scenario file");
+    const double cell = parse_quantity("--cell", options.cell, Dimension::of_length());
+    if (!(cell >= 25e-6 && cell <= 1e-3))
+      throw InputError("--cell " + options.cell + " is outside 25 um .. 1 mm for the built-in case");
+    scenario = make_default_scenario(options.cell);
+    if (source) *source = builtin_scenario_text;
+  } else if (source && !source->empty()) {
+    scenario = load_scenario_text(*source, options.scenario, options.overrides);  // resuming: the stored text
+  } else {
+    const std::string text = read_text(options.scenario);
+    scenario = load_scenario_text(text, options.scenario, options.overrides);
+    if (source) *source = text;
+  }
+  if (!options.end.empty()) scenario.end_time = parse_quantity("--end", options.end, Dimension::of_time());
+  if (!options.output_interval.empty())
+    scenario.output_interval = parse_quantity("--output-interval", options.output_interval, Dimension::of_time());
+  if (!options.scheme.empty()) {
+    scenario.integrator.scheme = options.scheme;
+    scenario.integrator.adaptive = options.scheme == "implicit";
+  }
+  if (options.tolerance != 0.0) scenario.integrator.tolerance = options.tolerance;
+  if (!(scenario.end_time > 0.0)) throw InputError("--end must be positive, e.g. \"7 d\"");
+  if (!(scenario.output_interval > 0.0)) throw InputError("--output-interval must be positive, e.g. \"1 h\"");
+  return scenario;
+}
+
+double memory_estimate(const Scenario& scenario) {
+  // The fields (u, and b when a component binds) times the copies the scheme keeps (explicit: 2,
+  // adaptive implicit: 3, fixed implicit: 1), plus line scratch and one output buffer.
+  bool binding = false;
+  for (const Component& component : scenario.components) binding |= component.has_binding();
+  const double copies = scenario.integrator.scheme == "explicit" ? 2.0 : scenario.integrator.adaptive ? 3.0 : 1.0;
+  const double fields = double(scenario.components.size()) * (binding ? 2.0 : 1.0) * copies + 1.0;
+  return double(scenario.grid.n_cells()) * 8.0 * fields * 1.05;
+}
+
+std::unique_ptr<Prepared> prepare(const Scenario& scenario) {
+  const double needed = memory_estimate(scenario);
+  const double physical = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (physical > 0 && needed > 0.9 * physical) {
+    std::ostringstream msg;
+    msg << scenario.file << ": domain.cell: the grid of " << scenario.grid.n_cells() << " cells would need about "
+        << needed / 1e9 << " GB but this machine has " << physical / 1e9
+        << " GB; use larger cells, a smaller domain or fewer components";
+    throw InputError(msg.str());
+  }
+  auto prepared = std::make_unique<Prepared>();
+  prepared->model =
+      std::make_unique<TransportModel>(scenario.grid, scenario.boundaries, scenario.tissue, scenario.components);
+  try {
+    prepared->integrator = std::make_unique<Integrator>(*prepared->model, scenario.integrator);
+    return prepared;
+  } catch (const InputError& e) {
+    throw InputError(scenario.file + ": time: " + e.what());
+  }
+}
+
+int run(const RunOptions& requested) {
+  if (requested.threads < 0) throw InputError("--threads must be >= 1 (or 0 for OMP_NUM_THREADS / all cores)");
+  const bool resuming = !requested.resume.empty();
+
+  // The run's inputs: from the command line, or as the checkpoint recorded them.
+  RunOptions options = requested;
+  std::string source;
+  Checkpoint checkpoint;
+  if (resuming) {
+    checkpoint = read_checkpoint(requested.resume);
+    try {
+      options = options_from_json(json::parse(checkpoint.inputs_json), requested, source);
+    } catch (const json::exception& e) {
+      throw InputError(requested.resume + "/checkpoint.h5: the recorded inputs are damaged (" + e.what() + ")");
+    }
+    if (options.threads == 0) options.threads = checkpoint.threads;
+  }
+  if (options.threads > 0) omp_set_num_threads(options.threads);
+  const Scenario scenario = resolve_scenario(options, &source);
+  const double snapshot_interval =
+      parse_quantity("--snapshot-interval", options.snapshot_interval, Dimension::of_time());
+  const double checkpoint_interval =
+      parse_quantity("--checkpoint-every", options.checkpoint_interval, Dimension::of_time());
+  if (!(snapshot_interval > 0.0)) throw InputError("--snapshot-interval must be positive, e.g. \"6 h\"");
+  if (!(checkpoint_interval > 0.0)) throw InputError("--checkpoint-every must be positive, e.g. \"10 min\"");
+  const std::unique_ptr<Prepared> prepared = prepare(scenario);  // every check before anything is written
+  const TransportModel& model = *prepared->model;
+  Integrator& integrator = *prepared->integrator;
+  const double t_end = scenario.end_time, interval = scenario.output_interval;
+  const long n_outputs = long(std::ceil(t_end / interval - 1e-9));
+  const long snapshot_every = std::max(1L, std::lround(snapshot_interval / interval));
+
+  fs::path out(options.out.empty() ? scenario.output_directory : options.out);
+  if (out.empty()) {
+    const std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+    const std::string stem = options.scenario.empty() ? "default" : fs::path(options.scenario).stem().string();
+    out = fs::path("results") / (stem + "-" + stamp);
+  }
+  if (!resuming) prepare_output(out, options.force);
+  if (resuming && options.threads != checkpoint.threads)
+    std::fprintf(stderr,
+                 "mesosim: warning: resuming with %d threads, the run started with %d: results will agree to "
+                 "round-off, not bitwise\n",
+                 omp_get_max_threads(), checkpoint.threads);
+
+  TransportState state(model);
+  std::vector<Injection> pending = scenario.injections;  // in time order, deposited when due
+  std::stable_sort(pending.begin(), pending.end(), [](const Injection& a, const Injection& b) { return a.time < b.time; });
+  RunPosition position;
+  const std::vector<std::size_t> target_cells = scenario.target.cells(model);
+  std::vector<std::vector<ComponentMetrics>> series(model.n_components());
+
+  const Grid& g = model.grid();
+  std::printf("MesoSim %s: %s, %d x %d x %d cells of %.0f um (%.1f M cells), %d components\n", MESOSIM_VERSION,
+              scenario.name.c_str(), g.nx, g.ny, g.nz, g.hx * 1e6, double(g.n_cells()) * 1e-6, model.n_components());
+
+  std::unique_ptr<ResultsFile> results;
+  std::unique_ptr<CsvTables> tables;
+  if (resuming) {
+    position = checkpoint.position;
+    read_checkpoint_state(out, model, state);
+    integrator.restore(checkpoint.integrator);
+    results = std::make_unique<ResultsFile>(out, model, std::size_t(position.n_snapshots), std::size_t(position.n_rows),
+                                            options.float32);
+    tables = std::make_unique<CsvTables>(out, model);
+    for (const SeriesRow& row : read_series(results->path(), model)) {
+      tables->add(row);
+      for (int c = 0; c < model.n_components(); ++c) series[c].push_back(row.metrics[c]);
+    }
+    std::printf("  resuming at %s (%ld steps so far) from %s\n", format_time(state.time).c_str(), state.n_steps,
+                (out / "checkpoint.h5").string().c_str());
+  } else {
+    {
+      std::string stored = source;
+      if (!options.overrides.empty()) {
+        stored.append("\n# --set overrides given on the command line:\n");
+        for (const std::string& o : options.overrides) stored.append("#   ").append(o).append("\n");
+      }
+      write_text_atomically(out / "scenario.toml", stored);
+    }
+    RunDescription description;
+    description.program_version = MESOSIM_VERSION;
+    description.build = MESOSIM_BUILD;
+    description.scenario_name = scenario.name;
+    description.scenario_file = options.scenario.empty() ? "(built-in case)" : options.scenario;
+    description.scenario_source = source;
+    description.overrides = options.overrides;
+    description.resolved_json = describe(scenario).dump();
+    results = std::make_unique<ResultsFile>(out, model, description, pending, options.float32);
+    tables = std::make_unique<CsvTables>(out, model);
+  }
+
+  auto deposit_due = [&] {
+    while (position.next_injection < long(pending.size()) && pending[position.next_injection].time <= state.time) {
+      const Injection& injection = pending[position.next_injection++];
+      const int n_filled = deposit_instant(model, state, injection);
+      if (!options.quiet)
+        std::printf("  injection: %.3f mL at %.2f mm depth (%s), %s deposit over %d cells, t = %.0f s\n",
+                    injection.volume * 1e6, injection.depth * 1e3,
+                    model.tissue().layers[model.tissue().layer_at(injection.depth)].name.c_str(),
+                    injection.reservoir.c_str(), n_filled, state.time);
+    }
+  };
+  double output_wall = 0.0;  // s spent writing results, reported in the summary
+  auto record = [&](bool snapshot) {
+    const auto output_start = std::chrono::steady_clock::now();
+    const SeriesRow row = take_row(model, state, target_cells, scenario.target.threshold);
+    tables->add(row);
+    results->append(row);
+    for (int c = 0; c < model.n_components(); ++c) series[c].push_back(row.metrics[c]);
+    if (snapshot) {
+      results->write_snapshot(state);
+      ++position.n_snapshots;
+    }
+    output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - output_start).count();
+  };
+  if (!resuming) {
+    deposit_due();
+    record(true);
+  }
+  std::printf("  scheme %s, %d threads; results in %s\n", scenario.integrator.scheme.c_str(), omp_get_max_threads(),
+              out.string().c_str());
+
+  const auto start = std::chrono::steady_clock::now();
+  const double wall_before = position.wall_time;
+  auto wall_now = [&] { return wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  double last_checkpoint = wall_now();
+  auto save_checkpoint = [&] {
+    const auto output_start = std::chrono::steady_clock::now();
+    Checkpoint c;
+    c.inputs_json = options_to_json(options, source).dump();
+    c.threads = omp_get_max_threads();
+    results->sync();
+    c.position = position;
+    c.position.n_rows = long(results->n_rows());
+    c.position.wall_time = wall_now();
+    c.integrator = integrator.memory();
+    write_checkpoint(out, c, model, state);
+    last_checkpoint = wall_now();
+    output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - output_start).count();
+  };
+  auto periodic_checkpoint = [&](const TransportState&) {
+    if (wall_now() - last_checkpoint >= checkpoint_interval) save_checkpoint();
+  };
+  StopSignals signals;
+  integrator.set_stop_flag(&stop_requested);
+  auto stopped = [&]() -> int {
+    save_checkpoint();
+    const int signal = stop_signal.load();
+    std::printf("%s  stopped by %s at %s (%ld steps); checkpoint written.\n  continue with: mesosim run --resume %s\n",
+                isatty(STDOUT_FILENO) ? "\n" : "", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                format_time(state.time).c_str(), state.n_steps, out.string().c_str());
+    return signal == SIGTERM ? 143 : 130;
+  };
+
+  const bool terminal = isatty(STDOUT_FILENO) != 0;
+  double last_log = -1e300;
+  const double run_start_time = state.time;
+  const double wall_at_start = wall_now();
+  for (long& n = position.next_output; n <= n_outputs; ++n) {
+    const double t_out = n == n_outputs ? t_end : double(n) * interval;
+    // Later injections: stop at each, deposit, restart the step-size control on the new field.
+    while (position.next_injection < long(pending.size()) && pending[position.next_injection].time < t_out) {
+      if (!integrator.advance_to(state, pending[position.next_injection].time, periodic_checkpoint)) return stopped();
+      deposit_due();
+      integrator.restart();
+    }
+    if (!integrator.advance_to(state, t_out, periodic_checkpoint)) return stopped();
+    record(n % snapshot_every == 0 || n == n_outputs);
+    if (stop_requested.load()) {
+      ++n;
+      return stopped();
+    }
+    if (options.quiet) continue;
+    const double wall = wall_now();
+    const double fraction = state.time / t_end;
+    const double rate = (state.time - run_start_time) / std::max(wall - wall_at_start, 1e-9);
+    const double eta = rate > 0 ? (t_end - state.time) / rate : 0.0;
+    double in_tissue = 0.0, injected = 0.0;
+    for (int c = 0; c < model.n_components(); ++c) {
+      in_tissue += mass_in_fluid(model, state, c) + mass_bound(model, state, c);
+      injected += state.ledger[c].injected;
+    }
+    const double in_tissue_percent = injected > 0 ? 100 * in_tissue / injected : 0.0;
+    if (terminal) {
+      const int width = 30, filled = int(fraction * width);
+      std::printf("\r  [%s%s] %s  %5.1f%%  %ld steps  %.2f sim-d/wall-s  ETA %.0f s  in tissue %.1f%%   ",
+                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                  format_time(state.time).c_str(), 100 * fraction, state.n_steps, rate / 86400.0, eta,
+                  in_tissue_percent);
+      std::fflush(stdout);
+    } else if (wall - last_log >= 5.0 || n == n_outputs) {
+      last_log = wall;
+      std::printf("  %s: %ld steps, %.1f s wall, ETA %.0f s, %.1f%% of the injected mass in tissue\n",
+                  format_time(state.time).c_str(), state.n_steps, wall, eta, in_tissue_percent);
+      std::fflush(stdout);
+    }
+  }
+  if (terminal && !options.quiet) std::printf("\n");
+  const double wall = wall_now();
+
+  std::ostringstream summary;
+  summary << "MesoSim " << MESOSIM_VERSION << " " << scenario.name << ", " << format_time(t_end) << "\n";
+  summary << "steps " << integrator.stats().n_accepted << " accepted, " << integrator.stats().n_rejected
+          << " rejected; wall " << wall << " s, of which writing results " << output_wall << " s ("
+          << results->n_snapshots() << " snapshots)\n";
+  summary << "component, injected mg, in tissue %, to blood %, to lymph %, degraded %, out of box %, ledger residual\n";
+  for (int c = 0; c < model.n_components(); ++c) {
+    const MassLedger& l = state.ledger[c];
+    double boundary = 0.0;
+    for (double b : l.boundary) boundary += b;
+    const double m0 = l.injected > 0.0 ? l.injected : 1.0;  // a component no cocktail holds: all zeros
+    char line[256];
+    std::snprintf(line, sizeof line, "%s, %.3f, %.2f, %.2f, %.2f, %.2f, %.2f, %.1e\n", model.component(c).name.c_str(),
+                  m0 * 1e6, 100 * (mass_in_fluid(model, state, c) + mass_bound(model, state, c)) / m0,
+                  100 * l.to_blood / m0, 100 * l.to_lymph / m0, 100 * l.degraded / m0, 100 * boundary / m0,
+                  ledger_residual(model, state, c));
+    summary << line;
+  }
+  json report;
+  report["program"] = {{"name", "mesosim"}, {"version", MESOSIM_VERSION}, {"build", MESOSIM_BUILD}};
+  report["scenario"] = {{"name", scenario.name}, {"file", scenario.file}};
+  report["run"] = {{"end_time_s", t_end},
+                   {"steps", integrator.stats().n_accepted},
+                   {"rejected_steps", integrator.stats().n_rejected},
+                   {"wall_time_s", wall},
+                   {"output_wall_time_s", output_wall},
+                   {"threads", omp_get_max_threads()},
+                   {"scheme", scenario.integrator.scheme},
+                   {"snapshots", results->n_snapshots()}};
+  std::vector<std::string> target_layers;
+  for (std::size_t layer : scenario.target.layers) target_layers.push_back(scenario.tissue.layers[layer].name);
+  report["target"] = {{"layers", target_layers}, {"treated_radius_m", scenario.target.radius},
+                      {"cells", target_cells.size()}};
+  summary << "\ncomponent, residence half-life h, systemic fraction %, peak mg/mL, max coverage %, time above threshold h\n";
+  for (int c = 0; c < model.n_components(); ++c) {
+    const RunFigures f = summarise(series[c]);
+    const ComponentMetrics& last = series[c].back();
+    report["components"].push_back(
+        {{"name", model.component(c).name},
+         {"injected_kg", state.ledger[c].injected},
+         {"threshold_kg_m3", scenario.target.threshold[c]},
+         {"residence_half_life_s", f.residence_half_life < 0 ? json() : json(f.residence_half_life)},
+         {"systemic_fraction", f.systemic_fraction},
+         {"lymph_fraction", last.to_lymph},
+         {"degraded_fraction", last.degraded},
+         {"out_of_box_fraction", last.out_of_box},
+         {"in_tissue_fraction", last.in_tissue},
+         {"peak_kg_m3", f.peak},
+         {"max_coverage", f.max_coverage},
+         {"time_above_threshold_s", f.time_above_threshold},
+         {"final_uniformity_cv", last.uniformity_cv},
+         {"ledger_residual", ledger_residual(model, state, c)}});
+    char half_life[32] = "not reached";
+    if (f.residence_half_life >= 0) std::snprintf(half_life, sizeof half_life, "%.2f", f.residence_half_life / 3600);
+    char line[256];
+    std::snprintf(line, sizeof line, "%s, %s, %.2f, %.3g, %.1f, %.1f\n", model.component(c).name.c_str(), half_life,
+                  100 * f.systemic_fraction, f.peak, 100 * f.max_coverage, f.time_above_threshold / 3600);
+    summary << line;
+  }
+  results->finish(report.dump(2));
+  write_text_atomically(out / "summary.txt", summary.str());
+  write_text_atomically(out / "summary.json", report.dump(2) + "\n");
+  std::error_code ec;
+  fs::remove(out / "checkpoint.h5", ec);  // finished: nothing to resume
+  std::cout << summary.str();
+  std::printf("results: %s (results.h5 + results.xmf for ParaView, ledger.csv, metrics.csv, summary.txt, "
+              "summary.json)\n",
+              fs::absolute(out).string().c_str());
+  return 0;
+}
+
+}  // namespace mesosim

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Results survive, end to end, with real runs of the built-in case:
+#   - ParaView's own reader (pvpython) opens results.xmf, steps to a time and probes a point: the
+#     value equals the one h5py reads from results.h5;
+#   - SIGKILL mid-run leaves a results.h5 that opens and holds every snapshot the sidecar lists;
+#     `--resume` then finishes it from the last checkpoint;
+#   - SIGINT stops with exit 130 after writing a checkpoint and saying how to resume; `--resume`
+#     finishes it; both resumed runs equal an uninterrupted run bitwise (same thread count);
+#   - a damaged checkpoint, a missing one, an unwritable output place: clear errors, no crash;
+#   - the Python example in viz/ plots a results file.
+# Usage: test_output.sh PATH_TO_MESOSIM PATH_TO_SOURCE_TREE PVPYTHON
+set -u
+mesosim=$1
+source_tree=$2
+pvpython=$3
+python=/usr/bin/python3  # Debian's, which sees python3-h5py
+work=$(mktemp -d)
+trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+pass() { echo "ok   $*"; }
+run_args=(--cell "200 um" --end "5 d" --threads 2 --snapshot-interval "2 h" --quiet)
+
+# Waits until DIR/results.xmf lists at least N snapshots (or 60 s pass).
+wait_for_snapshots() {
+  local dir=$1 n=$2
+  for _ in $(seq 600); do
+    [[ -f $dir/results.xmf ]] && (($(grep -c '<Time ' "$dir/results.xmf") >= n)) && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# 1. The uninterrupted reference.
+"$mesosim" run "${run_args[@]}" --out "$work/reference" >"$work/reference.log" 2>&1 || fail "reference run: $(cat "$work/reference.log")"
+
+# 2. ParaView reads what h5py reads (snapshot 3, a cell centre near the injection).
+probe=$("$pvpython" "$source_tree/tests/app/paraview_probe.py" "$work/reference/results.xmf" lidocaine 3 0.0103 0.0099 0.0011 2>&1 | tail -1)
+expected=$("$python" -c "
+import h5py
+f = h5py.File('$work/reference/results.h5', 'r')
+t = f['snapshots/time_s'][3]
+c = f['snapshots/000003/lidocaine'][5, 49, 51]   # z, y, x of the cell holding (10.3, 9.9, 1.1) mm
+print('%.17g %.17g %d' % (t, c, len(f['snapshots/time_s'])))" 2>&1)
+if [[ -n $probe && $probe == "$expected" ]]; then pass "paraview-probe ($probe)"; else fail "paraview-probe: pvpython '$probe' vs h5py '$expected'"; fi
+
+# Compares two results files: every snapshot and series dataset bitwise.
+same_results() {
+  "$python" - "$1" "$2" <<'EOF'
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+names = []
+def collect(name, obj):
+    if isinstance(obj, h5py.Dataset) and name.split("/")[0] in ("snapshots", "series"):
+        names.append(name)
+a.visititems(collect)
+bad = [n for n in names if n not in b or not np.array_equal(a[n][()], b[n][()])]
+extra = [n for n in list(b["snapshots"]) if "snapshots/" + n not in a and n != "time_s"]
+print("compared %d datasets, %d differ %s, %d extra" % (len(names), len(bad), bad[:3], len(extra)))
+sys.exit(1 if bad or extra or len(names) < 10 else 0)
+EOF
+}
+
+# 3. SIGKILL: the file opens and holds every snapshot the sidecar listed; then resume.
+"$mesosim" run "${run_args[@]}" --checkpoint-every "200 ms" --out "$work/killed" >"$work/killed.log" 2>&1 &
+pid=$!
+if wait_for_snapshots "$work/killed" 4 && sleep 0.5 && kill -9 $pid 2>/dev/null; then
+  wait $pid 2>/dev/null
+  cp -r "$work/killed" "$work/killed-copy"
+  listed=$(grep -c '<Time ' "$work/killed/results.xmf")
+  readable=$("$python" -c "
+import h5py
+f = h5py.File('$work/killed/results.h5', 'r')
+n = len(f['snapshots/time_s'])
+for i in range(n): f['snapshots/%06d/lidocaine' % i][()].sum()
+print(n)" 2>&1)
+  if [[ $readable =~ ^[0-9]+$ ]] && ((readable >= listed && listed >= 4)); then
+    pass "sigkill-leaves-readable-file ($readable snapshots readable, sidecar listed $listed)"
+  else
+    fail "sigkill-leaves-readable-file: sidecar listed $listed, h5py: $readable"
+  fi
+  if [[ -f $work/killed/checkpoint.h5 ]]; then
+    if "$mesosim" run --resume "$work/killed" --quiet >"$work/killed-resume.log" 2>&1 &&
+      out=$(same_results "$work/reference/results.h5" "$work/killed/results.h5"); then
+      pass "sigkill-resume-bitwise ($out)"
+    else
+      fail "sigkill-resume-bitwise: $(tail -3 "$work/killed-resume.log") ${out:-}"
+    fi
+  else
+    fail "sigkill: no checkpoint.h5 after 200 ms checkpoints"
+  fi
+else
+  fail "sigkill: the run finished (or never wrote 4 snapshots) before it could be killed: $(tail -3 "$work/killed.log")"
+fi
+
+# 4. SIGINT: a checkpoint, exit 130, a message saying how to resume; resume equals the reference.
+"$mesosim" run "${run_args[@]}" --out "$work/stopped" >"$work/stopped.log" 2>&1 &
+pid=$!
+if wait_for_snapshots "$work/stopped" 3; then
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  if [[ $rc -eq 130 ]] && grep -q "mesosim run --resume $work/stopped" "$work/stopped.log" && [[ -f $work/stopped/checkpoint.h5 ]]; then
+    pass "sigint-stops-with-checkpoint"
+  else
+    fail "sigint-stops-with-checkpoint: exit $rc, log: $(cat "$work/stopped.log")"
+  fi
+  if "$mesosim" run --resume "$work/stopped" >"$work/stopped-resume.log" 2>&1 &&
+    grep -q "resuming at" "$work/stopped-resume.log" && [[ ! -f $work/stopped/checkpoint.h5 ]] &&
+    out=$(same_results "$work/reference/results.h5" "$work/stopped/results.h5"); then
+    pass "sigint-resume-bitwise ($out)"
+  else
+    fail "sigint-resume-bitwise: $(tail -5 "$work/stopped-resume.log") ${out:-}"
+  fi
+  if cmp -s "$work/reference/ledger.csv" "$work/stopped/ledger.csv" && cmp -s "$work/reference/metrics.csv" "$work/stopped/metrics.csv"; then
+    pass "sigint-resume-csv-identical"
+  else
+    fail "sigint-resume-csv-identical"
+  fi
+else
+  fail "sigint: no snapshots appeared: $(cat "$work/stopped.log")"
+fi
+
+# 5. Clear errors, never a crash.
+check() {  # check NAME EXPECTED_RC PATTERN -- command...
+  local name=$1 expected=$2 pattern=$3
+  shift 4
+  local output rc
+  output=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc -ne $expected ]] || ! grep -qE -- "$pattern" <<<"$output"; then
+    fail "$name: exit $rc (expected $expected), output: $output"
+  else
+    pass "$name"
+  fi
+}
+check resume-finished-run 2 'nothing to resume' -- "$mesosim" run --resume "$work/reference"
+check refuse-unfinished-dir 2 'unfinished run: continue it with `mesosim run --resume' -- "$mesosim" run --out "$work/killed-copy" --end "1 h" --cell "1 mm" --quiet
+mkdir -p "$work/damaged" && cp "$work/reference/results.h5" "$work/damaged/" && head -c 3000 "$work/reference/results.h5" >"$work/damaged/checkpoint.h5"
+check damaged-checkpoint 2 'checkpoint.h5.*(damaged|not a MesoSim)' -- "$mesosim" run --resume "$work/damaged"
+touch "$work/plain-file"
+check unwritable-output 4 'cannot (create|write).*plain-file' -- "$mesosim" run --end "1 h" --cell "1 mm" --out "$work/plain-file/sub" --quiet
+
+# 6. The Python example plots a ledger and a depth profile from a results file.
+if "$python" "$source_tree/viz/examples/plot_results.py" "$work/reference" --out "$work/plots" >"$work/plot.log" 2>&1 &&
+  [[ -s $work/plots/ledger.png && -s $work/plots/depth_profile.png ]]; then
+  pass "python-example ($(cat "$work/plot.log" | tr '\n' ' '))"
+else
+  fail "python-example: $(cat "$work/plot.log")"
+fi
+
+echo "$failures failure(s)"
+exit $((failures > 0))
