@@ -221,7 +221,8 @@ struct LayeredKeys {
   Reader* entry = nullptr;      // the scenario's table (may be null for a sub-table it lacks)
   Reader* technique = nullptr;  // the preset's table, or null
   Reader& from(const std::string& key) {
-    if (entry && (entry->has(key) || !technique || !technique->has(key))) return *entry;
+    const bool in_technique = technique && technique->has(key);  // marks it read: an overridden default is fine
+    if (entry && (entry->has(key) || !in_technique)) return *entry;
     return *technique;
   }
 };
