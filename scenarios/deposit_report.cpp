@@ -1,6 +1,7 @@
 #include "scenarios/deposit_report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -53,6 +54,7 @@ std::vector<PointDeposit> point_deposits(const Scenario& scenario) {
       point.y = injection.y;
       point.depth = injection.depth;
     }
+    point.radius = std::max(point.radius, extent.radius);
     point.top = std::min(point.top, extent.top);
     point.bottom = std::max(point.bottom, extent.bottom);
     for (std::size_t n = 0; n < n_layers; ++n) point.layer_share[n] += extent.layer_share[n] * injection.volume;
@@ -146,6 +148,31 @@ std::string deposit_report(const Scenario& scenario, std::size_t n_rows) {
   }
   if (!outside.empty()) out << "warning: cocktail outside the [metrics] target layers (" << target_names << "): " << outside << "\n";
   out << fat_warning;
+
+  // Overlapping deposits of one session: the instant deposit adds each cocktail to the fluid it
+  // fills, so where balls overlap the concentration exceeds the syringe's.
+  std::size_t n_overlaps = 0;
+  double closest = INFINITY, closest_radius = 0.0;
+  for (std::size_t a = 0; a < points.size(); ++a)
+    for (std::size_t b = a + 1; b < points.size(); ++b) {
+      if (points[a].session != points[b].session) continue;
+      const double distance = std::hypot(points[a].x - points[b].x, points[a].y - points[b].y, points[a].depth - points[b].depth);
+      if (distance < points[a].radius + points[b].radius) {
+        ++n_overlaps;
+        if (distance < closest) {
+          closest = distance;
+          closest_radius = std::max(points[a].radius, points[b].radius);
+        }
+      }
+    }
+  if (n_overlaps > 0) {
+    std::snprintf(line, sizeof line,
+                  "note: %zu pairs of needle points of a session fill overlapping balls (closest %.2f mm apart, "
+                  "radius %.2f mm): the instant deposit adds each cocktail to the fluid already there, so "
+                  "concentrations in the overlap exceed the syringe's; space points at least %.2f mm apart to avoid it\n",
+                  n_overlaps, closest * 1e3, closest_radius * 1e3, 2 * closest_radius * 1e3);
+    out << line;
+  }
   return out.str();
 }
 

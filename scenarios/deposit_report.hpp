@@ -19,6 +19,7 @@ struct PointDeposit {
   double x = 0.0, y = 0.0, depth = 0.0;   ///< m, its deepest deposit
   double volume = 0.0;                    ///< m^3, all its deposits
   double top = 0.0, bottom = 0.0;         ///< m, depths the filled region reaches
+  double radius = 0.0;                    ///< m, the largest filled ball of its deposits
   std::vector<double> layer_share;        ///< share of its volume in each layer
 };
 
@@ -29,7 +30,8 @@ inline constexpr double occupied_share = 1e-3;
 std::vector<PointDeposit> point_deposits(const Scenario& scenario);
 
 /// The report `mesosim check` prints: at most `n_rows` table rows, a count of points per layer
-/// combination, and one "warning:" line per layer outside the target that receives cocktail.
+/// combination, a "warning:" line when cocktail reaches layers outside the target (one more for
+/// fat under a dermal target), and a "note:" when filled balls of one session overlap.
 std::string deposit_report(const Scenario& scenario, std::size_t n_rows = 8);
 
 }  // namespace mesosim

@@ -375,6 +375,14 @@ TEST(DepositReport, AFourMillimetrePerpendicularDepositInTheForearmIsInTheFat) {
   std::string fat = forearm_point;
   fat.replace(fat.find("\"reticular dermis\""), 18, "\"hypodermis\"");
   EXPECT_EQ(deposit_report(load(fat)).find("(fat)"), std::string::npos) << deposit_report(load(fat));
+  EXPECT_EQ(report.find("note:"), std::string::npos) << "one point overlaps nothing";
+  // Two points 2 mm apart whose balls (radius ~2.5 mm) overlap: noted, with the spacing that avoids it.
+  std::string pair = forearm_point;
+  const std::string position = "position = [\"20 mm\", \"20 mm\"]";
+  pair.replace(pair.find(position), position.size(),
+               "pattern = \"line\"\nposition = [\"20 mm\", \"20 mm\"]\ncount = 2\nspacing = \"2 mm\"");
+  const std::string overlap = deposit_report(load(pair));
+  EXPECT_MENTIONS(overlap, "note: 1 pairs of needle points of a session fill overlapping balls (closest 2.00 mm apart");
 }
 
 TEST(DepositReport, LongPatternsPrintAFewRowsAndACountPerLayerCombination) {
