@@ -27,7 +27,7 @@ PatternOrder parse_pattern_order(const std::string& name) {
 
 std::array<double, 2> cos_sin_degrees(double degrees) {
   const double turns = degrees / 90.0;
-  if (turns == std::round(turns)) {
+  if (std::abs(turns) < 1e15 && turns == std::round(turns)) {
     static constexpr std::array<double, 2> quarter[] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
     return quarter[((long(turns) % 4) + 4) % 4];
   }

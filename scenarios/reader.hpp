@@ -100,8 +100,9 @@ class Reader {
     return value;
   }
 
-  /// A whole number (a TOML integer, no unit) of at least `minimum`.
-  long integer(const std::string& key, std::optional<long> fallback = std::nullopt, long minimum = 0) {
+  /// A whole number (a TOML integer, no unit) in [minimum, maximum].
+  long integer(const std::string& key, std::optional<long> fallback = std::nullopt, long minimum = 0,
+               long maximum = 1000000000L) {
     const toml::node* node = find(key);
     if (!node) {
       if (fallback) return *fallback;
@@ -110,6 +111,7 @@ class Reader {
     if (!node->is_integer()) fail(key, node, "must be a whole number without quotes, e.g. " + key + " = 3");
     const long value = long(*node->value<int64_t>());
     if (value < minimum) fail(key, node, "value " + std::to_string(value) + " must be >= " + std::to_string(minimum));
+    if (value > maximum) fail(key, node, "value " + std::to_string(value) + " must be <= " + std::to_string(maximum));
     return value;
   }
 

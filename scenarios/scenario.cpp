@@ -297,6 +297,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     if (!applies && technique) technique->has(pattern_key.key);  // a technique's default for other patterns
   }
   const Dimension length = Dimension::of_length();
+  constexpr long max_points = 100000;  // per row, column or line; the expanded total is capped below
   if (p.kind != PatternKind::list) {
     const std::vector<double> position = keys.from("position").quantities("position", length, 2);
     p.centre_x = position[0];
@@ -310,8 +311,8 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     p.spacing = reader.quantity("spacing", length, std::nullopt, 0.0, true);
   }
   if (p.kind == PatternKind::square || p.kind == PatternKind::hex) {
-    p.n_rows = int(keys.from("rows").integer("rows", std::nullopt, 1));
-    p.n_columns = int(keys.from("columns").integer("columns", std::nullopt, 1));
+    p.n_rows = int(keys.from("rows").integer("rows", std::nullopt, 1, max_points));
+    p.n_columns = int(keys.from("columns").integer("columns", std::nullopt, 1, max_points));
     Reader& reader = keys.from("order");
     const std::string order = reader.text("order", std::string("rows"));
     try {
@@ -321,7 +322,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     }
   }
   if (p.kind == PatternKind::line) {
-    p.n_points = int(keys.from("count").integer("count", std::nullopt, 1));
+    p.n_points = int(keys.from("count").integer("count", std::nullopt, 1, max_points));
     p.direction = keys.from("direction").quantity("direction", Dimension::none(), 0.0);
   }
   if (p.kind == PatternKind::list) {
@@ -371,7 +372,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
   });
   sub_table("retrotracing", [&](LayeredKeys& sub) {
     p.retrotracing.length = sub.from("length").quantity("length", length, std::nullopt, 0.0, true);
-    p.retrotracing.n_deposits = int(sub.from("deposits").integer("deposits", std::nullopt, 1));
+    p.retrotracing.n_deposits = int(sub.from("deposits").integer("deposits", std::nullopt, 1, 1000));
   });
 
   Injection base;
@@ -396,6 +397,16 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
   cocktail_reader.finish();
   if (technique) technique->finish();
   entry.finish();
+
+  // A plan the engine can hold: at most a million deposits per entry.
+  const double n_deposits = double(n_tips(p)) * n_sessions * (p.retrotracing.length > 0.0 ? p.retrotracing.n_deposits : 1);
+  if (n_deposits > 1e6) {
+    std::ostringstream msg;
+    msg << n_tips(p) << " points x " << n_sessions << " sessions x "
+        << (p.retrotracing.length > 0.0 ? p.retrotracing.n_deposits : 1) << " deposits per point = " << n_deposits
+        << " deposits; at most 1e6 per entry: use fewer points, sessions or retrotracing deposits";
+    entry.fail("pattern", entry.find("pattern"), msg.str());
+  }
 
   // One session must end before the next starts.
   const double session_length = double(n_tips(p) - 1) * p.interval;
@@ -574,7 +585,7 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   double session_interval = 0.0;
   if (const toml::table* sessions_table = root.table("sessions")) {
     Reader sessions(*sessions_table, "sessions", scenario.file);
-    n_sessions = int(sessions.integer("count", 1, 1));
+    n_sessions = int(sessions.integer("count", 1, 1, 1000));
     if (n_sessions > 1 || sessions.has("interval"))
       session_interval = sessions.quantity("interval", Dimension::of_time(), std::nullopt, 0.0, true);
     sessions.finish();

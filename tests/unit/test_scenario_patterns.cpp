@@ -338,6 +338,9 @@ cocktail = "mix"
                   "injections[0].count: does not apply to pattern \"square\"; it takes position, spacing, rows, columns, order");
   EXPECT_MENTIONS(with("rows = 2", "rows = 2.5"), "injections[0].rows: must be a whole number");
   EXPECT_MENTIONS(with("rows = 2", "rows = 0"), "injections[0].rows: value 0 must be >= 1");
+  EXPECT_MENTIONS(with("rows = 2", "rows = 200000"), "injections[0].rows: value 200000 must be <= 100000");
+  EXPECT_MENTIONS(with("rows = 2\ncolumns = 2", "rows = 2000\ncolumns = 1000"),
+                  "injections[0].pattern: 2000000 points x 1 sessions x 1 deposits per point = 2e+06 deposits; at most 1e6");
   EXPECT_MENTIONS(with("rows = 2", "rows = 2\norder = \"zigzag\""), "injections[0].order: 'zigzag' is not an order");
   EXPECT_MENTIONS(with("spacing = \"3 mm\"", "spacing = \"3\""), "injections[0].spacing = \"3\": a unit is required");
   EXPECT_MENTIONS(with("rows = 2", "rows = 2\nneedle_angle = 120"), "injections[0].needle_angle: is in degrees from the skin surface");
