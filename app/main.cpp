@@ -4,7 +4,7 @@
 //               [--checkpoint-every "10 min"] [--float32] [--force] [--quiet]
 //   mesosim run --resume DIR
 //   mesosim check SCENARIO.toml [--set key=value]...
-//   mesosim presets [tissue|component [NAME]]
+//   mesosim presets [tissue|component|technique [NAME]]
 //   mesosim --version
 // `run` without a scenario runs the built-in default case (default_case.hpp, the same as
 // scenarios/examples/single_injection.toml): one 0.05 mL injection followed for 7 days. A run
@@ -18,6 +18,7 @@
 #include <iostream>
 
 #include "app/run.hpp"
+#include "scenarios/deposit_report.hpp"
 #include "models/error.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/units.hpp"
@@ -54,13 +55,14 @@ int check(const RunOptions& options) {
     std::printf("component %-22s D %.2e m^2/s, k_blood %.2e, k_lymph %.2e, k_deg %.2e 1/s (first layer)\n",
                 scenario.components[c].name.c_str(), s.diffusivity, s.k_blood, s.k_lymph, s.k_degradation);
   }
-  for (const Injection& injection : scenario.injections) {
-    const std::size_t layer = scenario.tissue.layer_at(injection.depth);
-    std::printf("injection %.3f mL of '%s' at (%.2f, %.2f) mm, %.2f mm deep, t = %.0f s: tip in %s (%s deposit)\n",
-                injection.volume * 1e6, injection.cocktail.c_str(), injection.x * 1e3, injection.y * 1e3,
-                injection.depth * 1e3, injection.time, scenario.tissue.layers[layer].name.c_str(),
-                injection.reservoir.c_str());
-  }
+  // Which layers each needle point's deposit fills, and a warning for cocktail outside the target.
+  std::printf("%s", deposit_report(scenario).c_str());
+  double last_injection = 0.0;
+  for (const Injection& injection : scenario.injections) last_injection = std::max(last_injection, injection.time);
+  std::printf("injections: %zu deposits (%s), first at %.0f s, last at %.0f s (%.2f d); the run ends %.2f d after "
+              "the last one\n",
+              scenario.injections.size(), scenario.injections.front().reservoir.c_str(), scenario.injections.front().time,
+              last_injection, last_injection / 86400.0, (scenario.end_time - last_injection) / 86400.0);
   const double stable = model.max_explicit_step();
   std::printf("time: end %.4g s (%.2f d), scheme %s, explicit stable step %.3g s (%.3g steps for the run)",
               scenario.end_time, scenario.end_time / 86400.0, scenario.integrator.scheme.c_str(), stable,
@@ -124,8 +126,8 @@ int main(int argc, char** argv) {
   check_command->add_option("scenario", options.scenario, "Scenario file (TOML)")->required();
   check_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set time.end=\"2 d\"");
   std::string preset_kind, preset_name;
-  CLI::App* presets_command = app.add_subcommand("presets", "List presets (tissue, component) with their values and sources");
-  presets_command->add_option("kind", preset_kind, "tissue or component");
+  CLI::App* presets_command = app.add_subcommand("presets", "List presets (tissue, component, technique) with their values and sources");
+  presets_command->add_option("kind", preset_kind, "tissue, component or technique");
   presets_command->add_option("name", preset_name, "One preset");
   try {
     app.parse(argc, argv);

@@ -424,11 +424,22 @@ int run(const RunOptions& requested) {
     tables = std::make_unique<CsvTables>(out, model);
   }
 
+  {
+    const long late = std::count_if(pending.begin(), pending.end(), [&](const Injection& i) { return i.time > t_end; });
+    if (late > 0 && !resuming)
+      std::fprintf(stderr, "mesosim: warning: %ld of %zu injections come after the end of the run (%s) and are not given\n",
+                   late, pending.size(), format_time(t_end).c_str());
+  }
   auto deposit_due = [&] {
     while (position.next_injection < long(pending.size()) && pending[position.next_injection].time <= state.time) {
       const Injection& injection = pending[position.next_injection++];
       const int n_filled = deposit_instant(model, state, injection);
-      if (!options.quiet)
+      const long shown = 6;  // the first few deposits in full, then one line per ten
+      if (pending.size() > std::size_t(shown + 2) && position.next_injection > shown) {
+        if (!options.quiet && (position.next_injection % 10 == 0 || position.next_injection == long(pending.size())))
+          std::printf("  injections: %ld of %zu given (t = %.0f s)\n", position.next_injection, pending.size(),
+                      state.time);
+      } else if (!options.quiet)
         std::printf("  injection: %.3f mL at %.2f mm depth (%s), %s deposit over %d cells, t = %.0f s\n",
                     injection.volume * 1e6, injection.depth * 1e3,
                     model.tissue().layers[model.tissue().layer_at(injection.depth)].name.c_str(),

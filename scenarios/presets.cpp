@@ -14,10 +14,14 @@ namespace {
 const toml::table& document(const std::string& kind) {
   static const toml::table tissues = toml::parse(std::string_view(presets_tissues_text), std::string_view("models/presets/tissues.toml"));
   static const toml::table components = toml::parse(std::string_view(presets_components_text), std::string_view("models/presets/components.toml"));
+  static const toml::table techniques = toml::parse(std::string_view(presets_techniques_text), std::string_view("models/presets/techniques.toml"));
   if (kind == "tissue") return tissues;
   if (kind == "component") return components;
-  throw InputError("unknown preset kind '" + kind + "'; choose tissue or component");
+  if (kind == "technique") return techniques;
+  throw InputError("unknown preset kind '" + kind + "'; choose tissue, component or technique");
 }
+
+}  // namespace
 
 const toml::table& preset_table(const std::string& kind, const std::string& name) {
   const toml::table& all = document(kind);
@@ -36,8 +40,6 @@ const toml::table& preset_table(const std::string& kind, const std::string& name
                    (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") + " Presets: " + names);
 }
 
-}  // namespace
-
 double lymph_share(double molecular_weight) {
   static const double mw[] = {246, 5200, 12300, 19000};
   static const double share[] = {0.04, 0.21, 0.39, 0.60};
@@ -52,7 +54,7 @@ double lymph_share(double molecular_weight) {
   return std::min(0.95, share[3] + slope * (x - std::log10(mw[3])));
 }
 
-std::vector<std::string> preset_kinds() { return {"tissue", "component"}; }
+std::vector<std::string> preset_kinds() { return {"tissue", "component", "technique"}; }
 
 std::vector<std::string> preset_names(const std::string& kind) {
   std::vector<std::string> names;
@@ -111,12 +113,19 @@ std::string describe_preset(const std::string& kind, const std::string& name) {
   out << kind << " preset '" << name << "'";
   if (const auto description = table["description"].value<std::string>()) out << ": " << *description;
   out << "\n";
-  auto value_text = [](const toml::node& node) {
-    std::ostringstream text;
-    if (node.is_string()) text << *node.value<std::string>();
-    else if (node.is_number()) text << *node.value<double>();
-    else text << "?";
-    return text.str();
+  const auto value_text = [](const toml::node& node) {
+    const auto text_of = [](const toml::node& value, const auto& self) -> std::string {
+      std::ostringstream text;
+      if (value.is_string()) text << *value.value<std::string>();
+      else if (value.is_number()) text << *value.value<double>();
+      else if (const toml::table* entries = value.as_table()) {
+        text << "{";
+        for (const auto& [key, entry] : *entries) text << " " << key.str() << " = " << self(entry, self) << ";";
+        text << " }";
+      } else text << "?";
+      return text.str();
+    };
+    return text_of(node, text_of);
   };
   if (kind == "tissue") {
     double top = 0.0;
@@ -128,6 +137,12 @@ std::string describe_preset(const std::string& kind, const std::string& name) {
     for (const toml::node& item : *table["layers"].as_array())
       out << "    " << value_text(*item.as_table()->get("name")) << ": " << value_text(*item.as_table()->get("source"))
           << "\n";
+  } else if (kind == "technique") {
+    for (const auto& [key, node] : table) {
+      const std::string k(key.str());
+      if (k != "description" && k != "source") out << "  " << k << " = " << value_text(node) << "\n";
+    }
+    out << "  source: " << value_text(*table.get("source")) << "\n";
   } else {
     for (const auto& [key, node] : table) {
       const std::string k(key.str());

@@ -1,6 +1,7 @@
 // Presets shipped with the program (models/presets/*.toml, compiled in): tissue layer stacks by
-// body site and cocktail components, every value with its source and evidence tag. Component
-// presets derive their blood / lymph split from molecular weight (lymph_share).
+// body site, cocktail components and injection techniques, every value with its source and
+// evidence tag. Component presets derive their blood / lymph split from molecular weight
+// (lymph_share). Technique presets are defaults of an [[injections]] entry, read by scenario.cpp.
 #pragma once
 
 #include <string>
@@ -11,7 +12,7 @@
 
 namespace mesosim {
 
-/// "tissue" and "component".
+/// "tissue", "component" and "technique".
 std::vector<std::string> preset_kinds();
 /// Names of the presets of one kind (InputError for an unknown kind).
 std::vector<std::string> preset_names(const std::string& kind);

@@ -100,6 +100,21 @@ class Reader {
     return value;
   }
 
+  /// A whole number (a TOML integer, no unit) in [minimum, maximum].
+  long integer(const std::string& key, std::optional<long> fallback = std::nullopt, long minimum = 0,
+               long maximum = 1000000000L) {
+    const toml::node* node = find(key);
+    if (!node) {
+      if (fallback) return *fallback;
+      fail(key, nullptr, "missing; this key is required (a whole number)");
+    }
+    if (!node->is_integer()) fail(key, node, "must be a whole number without quotes, e.g. " + key + " = 3");
+    const long value = long(*node->value<int64_t>());
+    if (value < minimum) fail(key, node, "value " + std::to_string(value) + " must be >= " + std::to_string(minimum));
+    if (value > maximum) fail(key, node, "value " + std::to_string(value) + " must be <= " + std::to_string(maximum));
+    return value;
+  }
+
   /// A list of n quantities, e.g. size = ["20 mm", "20 mm", "6 mm"].
   std::vector<double> quantities(const std::string& key, Dimension dimension, std::size_t n) {
     const toml::node* node = find(key);
@@ -161,6 +176,10 @@ class Reader {
   const std::string& file_;
   std::set<std::string> known_;
 };
+
+/// The TOML table of one preset of a kind ("tissue", "component", "technique"); InputError naming
+/// the closest preset for a typo. Defined in presets.cpp.
+const toml::table& preset_table(const std::string& kind, const std::string& name);
 
 /// One tissue layer: name, thickness, fluid fraction and the optional hydraulics.
 inline Layer read_layer(Reader& reader) {

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "models/error.hpp"
+#include "models/pattern.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/reader.hpp"
 #include "scenarios/units.hpp"
@@ -213,6 +214,263 @@ Scenario load_scenario_text(const std::string& text, const std::string& label,
 
 namespace {
 
+/// An [[injections]] entry's keys, looked up in the entry first and then in its technique preset
+/// (models/presets/techniques.toml): explicit keys override the technique's defaults. The same
+/// for a sub-table (jitter, retrotracing), key by key.
+struct LayeredKeys {
+  Reader* entry = nullptr;      // the scenario's table (may be null for a sub-table it lacks)
+  Reader* technique = nullptr;  // the preset's table, or null
+  Reader& from(const std::string& key) {
+    const bool in_technique = technique && technique->has(key);  // marks it read: an overridden default is fine
+    if (entry && (entry->has(key) || !in_technique)) return *entry;
+    return *technique;
+  }
+};
+
+std::string millimetres(double metres) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", metres * 1e3);
+  return text;
+}
+
+/// The closest name in `names` to `name` (edit distance below 4), for "did you mean".
+std::string closest(const std::string& name, const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_distance = 4;
+  for (const std::string& candidate : names)
+    if (const std::size_t d = edit_distance(name, candidate); d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  return best;
+}
+
+/// Reads one [[injections]] entry (with its technique's defaults), expands its pattern over the
+/// sessions and appends every deposit to `scenario.injections`; every tip and track end must lie
+/// in the block, else an InputError names the key, the point, its coordinates and the fix.
+void read_injection_entry(Reader& entry, int entry_index, const toml::table* cocktails, int n_sessions,
+                          double session_interval, Scenario& scenario) {
+  static const std::string technique_file = "models/presets/techniques.toml";
+  std::optional<Reader> technique;
+  if (entry.has("technique")) {
+    const std::string name = entry.text("technique");
+    try {
+      technique.emplace(preset_table("technique", name), "technique " + name, technique_file);
+    } catch (const InputError& e) {
+      entry.fail("technique", entry.find("technique"), e.what());
+    }
+    technique->text("description", std::string());
+    technique->text("source");
+  }
+  LayeredKeys keys{&entry, technique ? &*technique : nullptr};
+
+  Pattern p;
+  {
+    Reader& reader = keys.from("pattern");
+    const std::string name = reader.text("pattern", std::string("point"));
+    try {
+      p.kind = parse_pattern_kind(name);
+    } catch (const InputError& e) {
+      const std::string suggestion = closest(name, {"point", "square", "hex", "line", "list"});
+      reader.fail("pattern", reader.find("pattern"),
+                  std::string(e.what()) + (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+    }
+  }
+  // Keys of one pattern only: in the entry they must fit its pattern; a technique's are defaults.
+  struct PatternKey {
+    const char* key;
+    std::vector<PatternKind> kinds;
+  };
+  using K = PatternKind;
+  static const std::vector<PatternKey> pattern_keys = {
+      {"position", {K::point, K::square, K::hex, K::line}}, {"spacing", {K::square, K::hex, K::line}},
+      {"rows", {K::square, K::hex}},     {"columns", {K::square, K::hex}},     {"order", {K::square, K::hex}},
+      {"count", {K::line}},              {"direction", {K::line}},             {"points", {K::list}}};
+  static const char* takes[] = {"position", "position, spacing, rows, columns, order",
+                                "position, spacing, rows, columns, order", "position, spacing, count, direction",
+                                "points (absolute positions, no position)"};
+  for (const PatternKey& pattern_key : pattern_keys) {
+    const bool applies = std::find(pattern_key.kinds.begin(), pattern_key.kinds.end(), p.kind) != pattern_key.kinds.end();
+    if (!applies && entry.has(pattern_key.key))
+      entry.fail(pattern_key.key, entry.find(pattern_key.key),
+                 std::string("does not apply to pattern \"") + to_string(p.kind) + "\"; it takes " + takes[int(p.kind)]);
+    if (!applies && technique) technique->has(pattern_key.key);  // a technique's default for other patterns
+  }
+  const Dimension length = Dimension::of_length();
+  constexpr long max_points = 100000;  // per row, column or line; the expanded total is capped below
+  if (p.kind != PatternKind::list) {
+    const std::vector<double> position = keys.from("position").quantities("position", length, 2);
+    p.centre_x = position[0];
+    p.centre_y = position[1];
+  }
+  if (p.kind == PatternKind::square || p.kind == PatternKind::hex || p.kind == PatternKind::line) {
+    Reader& reader = keys.from("spacing");
+    if (!reader.has("spacing"))
+      reader.fail("spacing", nullptr, std::string("missing; a ") + to_string(p.kind) +
+                                          " pattern needs the distance between neighbouring points, e.g. spacing = \"3 mm\"");
+    p.spacing = reader.quantity("spacing", length, std::nullopt, 0.0, true);
+  }
+  if (p.kind == PatternKind::square || p.kind == PatternKind::hex) {
+    p.n_rows = int(keys.from("rows").integer("rows", std::nullopt, 1, max_points));
+    p.n_columns = int(keys.from("columns").integer("columns", std::nullopt, 1, max_points));
+    Reader& reader = keys.from("order");
+    const std::string order = reader.text("order", std::string("rows"));
+    try {
+      p.order = parse_pattern_order(order);
+    } catch (const InputError& e) {
+      reader.fail("order", reader.find("order"), e.what());
+    }
+  }
+  if (p.kind == PatternKind::line) {
+    p.n_points = int(keys.from("count").integer("count", std::nullopt, 1, max_points));
+    p.direction = keys.from("direction").quantity("direction", Dimension::none(), 0.0);
+  }
+  if (p.kind == PatternKind::list) {
+    Reader& reader = keys.from("points");
+    const toml::node* node = reader.find("points");
+    const toml::array* points = node ? node->as_array() : nullptr;
+    if (!points || points->empty())
+      reader.fail("points", node, "a list pattern needs points = [[\"10 mm\", \"12 mm\"], ...] (absolute x, y)");
+    for (std::size_t n = 0; n < points->size(); ++n) {
+      const std::string key = "points[" + std::to_string(n) + "]";
+      const toml::array* pair = points->get(n)->as_array();
+      if (!pair || pair->size() != 2)
+        reader.fail(key, points->get(n), "must be a pair of lengths [\"x\", \"y\"], e.g. [\"10 mm\", \"12 mm\"]");
+      p.points.push_back({reader.quantity_of(key, pair->get(0), length, -INFINITY, false),
+                          reader.quantity_of(key, pair->get(1), length, -INFINITY, false)});
+    }
+  }
+  p.depth = keys.from("depth").quantity("depth", length, std::nullopt, 0.0, true);
+  p.start = keys.from("time").quantity("time", Dimension::of_time(), 0.0, 0.0);
+  p.interval = keys.from("interval").quantity("interval", Dimension::of_time(), 0.0, 0.0);
+  {
+    Reader& reader = keys.from("needle_angle");
+    p.needle_angle = reader.quantity("needle_angle", Dimension::none(), 90.0, 0.0, true);
+    if (p.needle_angle > 90.0)
+      reader.fail("needle_angle", reader.find("needle_angle"),
+                  "is in degrees from the skin surface: more than 0, at most 90 (perpendicular)");
+  }
+  p.needle_direction = keys.from("needle_direction").quantity("needle_direction", Dimension::none(), 0.0);
+
+  // jitter = { lateral, depth, seed } and retrotracing = { length, deposits }, key by key
+  auto sub_table = [&](const std::string& name, const auto& read) {
+    const toml::table* own = entry.table(name);
+    const toml::table* preset = technique ? technique->table(name) : nullptr;
+    if (!own && !preset) return;
+    std::optional<Reader> own_reader, preset_reader;
+    if (own) own_reader.emplace(*own, entry.key_path(name), scenario.file);
+    if (preset) preset_reader.emplace(*preset, technique->key_path(name), technique_file);
+    LayeredKeys sub{own_reader ? &*own_reader : nullptr, preset_reader ? &*preset_reader : nullptr};
+    read(sub);
+    if (own_reader) own_reader->finish();
+    if (preset_reader) preset_reader->finish();
+  };
+  sub_table("jitter", [&](LayeredKeys& sub) {
+    p.jitter.lateral = sub.from("lateral").quantity("lateral", length, 0.0, 0.0);
+    p.jitter.depth = sub.from("depth").quantity("depth", length, 0.0, 0.0);
+    p.jitter.seed = std::uint64_t(sub.from("seed").integer("seed", 0, 0));
+  });
+  sub_table("retrotracing", [&](LayeredKeys& sub) {
+    p.retrotracing.length = sub.from("length").quantity("length", length, std::nullopt, 0.0, true);
+    p.retrotracing.n_deposits = int(sub.from("deposits").integer("deposits", std::nullopt, 1, 1000));
+  });
+
+  Injection base;
+  base.entry = entry_index;
+  base.volume = keys.from("volume").quantity("volume", Dimension::of_volume(), std::nullopt, 0.0, true);
+  base.reservoir = entry.text("reservoir", std::string("instant"));
+  if (base.reservoir != "instant")
+    entry.fail("reservoir", entry.find("reservoir"),
+               "'" + base.reservoir + "' is not available yet; choose \"instant\" (the darcy reservoir is issue #3)");
+  base.cocktail = entry.text("cocktail");
+  const toml::table* cocktail = cocktails ? cocktails->get_as<toml::table>(base.cocktail) : nullptr;
+  if (!cocktail) {
+    std::string names;
+    if (cocktails)
+      for (const auto& [name, node] : *cocktails) names += (names.empty() ? "" : ", ") + std::string(name.str());
+    entry.fail("cocktail", entry.find("cocktail"),
+               "no cocktail named '" + base.cocktail + "' in [cocktails]" + (names.empty() ? "" : "; defined: " + names));
+  }
+  Reader cocktail_reader(*cocktail, "cocktails." + base.cocktail, scenario.file);
+  for (const Component& component : scenario.components)
+    base.concentration.push_back(cocktail_reader.quantity(component.name, Dimension::of_concentration(), 0.0, 0.0));
+  cocktail_reader.finish();
+  if (technique) technique->finish();
+  entry.finish();
+
+  // A plan the engine can hold: at most a million deposits per entry.
+  const double n_deposits = double(n_tips(p)) * n_sessions * (p.retrotracing.length > 0.0 ? p.retrotracing.n_deposits : 1);
+  if (n_deposits > 1e6) {
+    std::ostringstream msg;
+    msg << n_tips(p) << " points x " << n_sessions << " sessions x "
+        << (p.retrotracing.length > 0.0 ? p.retrotracing.n_deposits : 1) << " deposits per point = " << n_deposits
+        << " deposits; at most 1e6 per entry: use fewer points, sessions or retrotracing deposits";
+    entry.fail("pattern", entry.find("pattern"), msg.str());
+  }
+
+  // One session must end before the next starts.
+  const double session_length = double(n_tips(p) - 1) * p.interval;
+  if (n_sessions > 1 && !(session_length < session_interval)) {
+    std::ostringstream msg;
+    msg << scenario.file << ": sessions.interval: " << session_interval << " s is not longer than one session of "
+        << entry.key_path("pattern") << " (" << n_tips(p) << " points, " << session_length
+        << " s from first to last); lengthen the session interval or shorten interval";
+    throw InputError(msg.str());
+  }
+
+  // Every tip (after jitter) and every track end inside the block: below the surface, above the
+  // bottom, within the lateral extent.
+  const Grid& g = scenario.grid;
+  const std::string box = "the tissue block (x 0-" + millimetres(g.length_x()) + " mm, y 0-" +
+                          millimetres(g.length_y()) + " mm, depth 0-" + millimetres(g.depth()) + " mm)";
+  const bool jittered = p.jitter.lateral > 0.0 || p.jitter.depth > 0.0;
+  for (const Tip& tip : pattern_tips(p, n_sessions, session_interval)) {
+    auto check = [&](double x, double y, double depth, bool track_end) {
+      const bool lateral_out = !(x >= 0.0 && x <= g.length_x() && y >= 0.0 && y <= g.length_y());
+      const bool above = !(depth > 0.0), below = !(depth < g.depth());
+      if (!lateral_out && !above && !below) return;
+      std::string what = "point " + std::to_string(tip.point);
+      if (n_sessions > 1) what += " of session " + std::to_string(tip.session + 1);
+      if (track_end) what += ": the shallow end of its retrotracing track";
+      what += " at x = " + millimetres(x) + " mm, y = " + millimetres(y) + " mm, " + millimetres(depth) + " mm deep";
+      if (jittered) what += " (after jitter)";
+      std::string key, fix;
+      if (track_end && above) {
+        const double rise = p.retrotracing.length * cos_sin_degrees(p.needle_angle)[1];
+        key = "retrotracing.length";
+        fix = "at needle_angle " + std::to_string(int(std::lround(p.needle_angle))) + " a " +
+              millimetres(p.retrotracing.length) + " mm track rises " + millimetres(rise) +
+              " mm: shorten retrotracing.length, lower needle_angle or inject deeper";
+        what += " lies above the skin surface";
+      } else if (above) {
+        key = "depth";
+        fix = jittered ? "inject deeper or reduce jitter.depth" : "inject deeper";
+        what += " lies above the skin surface";
+      } else if (below) {
+        key = "depth";
+        fix = "inject shallower or deepen [domain] size";
+        what += " lies outside " + box;
+      } else {
+        key = p.kind == PatternKind::list ? "points[" + std::to_string(tip.point) + "]" : "position";
+        fix = p.kind == PatternKind::list ? "move the point into the block or enlarge [domain] size"
+              : p.kind == PatternKind::point ? "move position or enlarge [domain] size"
+                                             : "move position, reduce spacing or the number of points, or enlarge [domain] size";
+        if (track_end) fix = "turn needle_direction, shorten retrotracing.length or " + fix;
+        if (jittered) fix += " (jitter.lateral moves points by up to " + millimetres(p.jitter.lateral) + " mm)";
+        what += " lies outside " + box;
+      }
+      const std::string top = key.substr(0, key.find_first_of(".["));
+      entry.fail(key, entry.find(top), what + "; " + fix);
+    };
+    check(tip.x, tip.y, tip.depth, false);
+    if (p.retrotracing.length > 0.0) {
+      const auto [x, y, depth] = track_point(p, tip, p.retrotracing.length);
+      check(x, y, depth, true);
+    }
+    for (Injection& deposit : tip_deposits(p, tip, base)) scenario.injections.push_back(std::move(deposit));
+  }
+}
+
 Scenario resolve(toml::table& document, const std::string& path, const std::vector<std::string>& overrides) {
   Scenario scenario;
   scenario.file = path;
@@ -322,46 +580,26 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
 
   // [cocktails.NAME]: component = "concentration"
   const toml::table* cocktails = root.table("cocktails");
-  // [[injections]]
+  // [sessions]: the whole injection plan repeated `count` times, `interval` apart
+  int n_sessions = 1;
+  double session_interval = 0.0;
+  if (const toml::table* sessions_table = root.table("sessions")) {
+    Reader sessions(*sessions_table, "sessions", scenario.file);
+    n_sessions = int(sessions.integer("count", 1, 1, 1000));
+    if (n_sessions > 1 || sessions.has("interval"))
+      session_interval = sessions.quantity("interval", Dimension::of_time(), std::nullopt, 0.0, true);
+    sessions.finish();
+  }
+  // [[injections]]: each entry a pattern of tips, expanded over the sessions, then time-ordered
   const toml::array* injections = root.array_of_tables("injections");
   if (!injections || injections->empty()) root.fail("injections", nullptr, "missing; give at least one [[injections]]");
   index = 0;
   for (const toml::node& item : *injections) {
-    Reader reader(*item.as_table(), "injections[" + std::to_string(index++) + "]", scenario.file);
-    Injection injection;
-    const std::vector<double> position = reader.quantities("position", Dimension::of_length(), 2);
-    injection.x = position[0];
-    injection.y = position[1];
-    injection.depth = reader.quantity("depth", Dimension::of_length(), std::nullopt, 0.0, true);
-    injection.volume = reader.quantity("volume", Dimension::of_volume(), std::nullopt, 0.0, true);
-    injection.time = reader.quantity("time", Dimension::of_time(), 0.0, 0.0);
-    injection.reservoir = reader.text("reservoir", std::string("instant"));
-    if (injection.reservoir != "instant")
-      reader.fail("reservoir", reader.find("reservoir"),
-                  "'" + injection.reservoir + "' is not available yet; choose \"instant\" (the darcy reservoir is issue #3)");
-    if (injection.x > scenario.grid.length_x() || injection.y > scenario.grid.length_y() ||
-        injection.depth >= scenario.grid.depth())
-      reader.fail("position", reader.find("position"), "the needle tip lies outside the tissue block (size " +
-                                                           std::to_string(scenario.grid.length_x() * 1e3) + " x " +
-                                                           std::to_string(scenario.grid.length_y() * 1e3) + " x " +
-                                                           std::to_string(scenario.grid.depth() * 1e3) + " mm)");
-    injection.cocktail = reader.text("cocktail");
-    const toml::table* cocktail = cocktails ? cocktails->get_as<toml::table>(injection.cocktail) : nullptr;
-    if (!cocktail) {
-      std::string names;
-      if (cocktails)
-        for (const auto& [name, node] : *cocktails) names += (names.empty() ? "" : ", ") + std::string(name.str());
-      reader.fail("cocktail", reader.find("cocktail"),
-                  "no cocktail named '" + injection.cocktail + "' in [cocktails]" + (names.empty() ? "" : "; defined: " + names));
-    }
-    Reader cocktail_reader(*cocktail, "cocktails." + injection.cocktail, scenario.file);
-    for (const Component& component : scenario.components)
-      injection.concentration.push_back(
-          cocktail_reader.quantity(component.name, Dimension::of_concentration(), 0.0, 0.0));
-    cocktail_reader.finish();
-    reader.finish();
-    scenario.injections.push_back(injection);
+    Reader reader(*item.as_table(), "injections[" + std::to_string(index) + "]", scenario.file);
+    read_injection_entry(reader, int(index++), cocktails, n_sessions, session_interval, scenario);
   }
+  std::stable_sort(scenario.injections.begin(), scenario.injections.end(),
+                   [](const Injection& a, const Injection& b) { return a.time < b.time; });
   if (cocktails) {
     Reader cocktails_reader(*cocktails, "cocktails", scenario.file);
     for (const auto& [name, node] : *cocktails) cocktails_reader.find(std::string(name.str()));
@@ -383,6 +621,19 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   if (time.has("step")) {
     scenario.integrator.fixed_step = time.quantity("step", Dimension::of_time(), std::nullopt, 0.0, true);
     scenario.integrator.adaptive = false;
+  }
+  {
+    const auto last = std::max_element(scenario.injections.begin(), scenario.injections.end(),
+                                       [](const Injection& a, const Injection& b) { return a.time < b.time; });
+    if (!(last->time < scenario.end_time)) {
+      std::ostringstream msg;
+      msg << "the run ends at " << scenario.end_time / 86400.0 << " d but the last injection (injections["
+          << last->entry << "], point " << last->point;
+      if (n_sessions > 1) msg << ", session " << last->session + 1 << " of " << n_sessions;
+      msg << ") is at " << last->time / 86400.0 << " d = " << last->time
+          << " s; set end later than that, plus the follow-up to watch";
+      time.fail("end", time.find("end"), msg.str());
+    }
   }
   time.finish();
 

@@ -53,4 +53,18 @@ check unstable-step 2 'time: explicit scheme: time step 100 s is unstable; the l
 check presets-list 0 'tissue presets: .*forearm' -- "$mesosim" presets
 check presets-one 0 'Gibney 2010' -- "$mesosim" presets tissue thigh
 check presets-typo 2 "did you mean 'lidocaine'" -- "$mesosim" presets component lidocain
+# Patterns, sessions and techniques: check reports the layers each deposit fills and warns on fat.
+examples=$2/scenarios/examples
+check check-layers 0 'needle points by the layers they fill' -- "$mesosim" check "$examples/face_nappage.toml"
+check check-fat-warning 0 'warning: 25 of 25 needle points reach the hypodermis \(fat\) but the target is dermal' -- "$mesosim" check "$examples/face_nappage.toml"
+check check-compact-table 0 '\.\.\. 17 more points' -- "$mesosim" check "$examples/face_nappage.toml"
+check check-sessions 0 'deposits: 4 needle points \(1 per session x 4 sessions\)' -- "$mesosim" check "$examples/course.toml"
+check check-course-end 2 'time.end: the run ends at 20 d but the last injection \(injections\[0\], point 0, session 4 of 4\) is at 21 d' -- "$mesosim" check "$examples/course.toml" --set 'time.end=20 d'
+check check-pattern-typo 2 "injections\[0\].pattern: 'squre' is not a pattern.*did you mean 'square'" -- "$mesosim" check "$examples/thigh_cellulite.toml" --set injections.0.pattern=squre
+check check-outside 2 'injections\[0\].position: point 0 at x = -10.00 mm, y = -10.00 mm, 4.00 mm deep lies outside the tissue block.*reduce spacing' -- "$mesosim" check "$examples/thigh_cellulite.toml" --set 'injections.0.spacing=30 mm'
+check face-run 0 'results:' -- "$mesosim" run "$examples/face_nappage.toml" --end "1 h" --out "$work/face" --quiet
+check presets-techniques 0 'technique presets: gun_grid nappage point_by_point retrotracing' -- "$mesosim" presets
+check presets-technique 0 'nappage.*superficial' -- "$mesosim" presets technique
+check presets-technique-one 0 'source: .*\[E\]' -- "$mesosim" presets technique retrotracing
+check presets-technique-typo 2 "did you mean 'nappage'" -- "$mesosim" presets technique napage
 exit $((failures > 0))

@@ -15,7 +15,7 @@ done
 out=$root/build-fuzz
 mkdir -p "$out/corpus"
 cp "$root"/scenarios/examples/*.toml "$out/corpus/"
-sources=("$root"/scenarios/{units,scenario,presets}.cpp "$root"/models/{tissue,component}.cpp "$root"/solver/*.cpp)
+sources=("$root"/scenarios/{units,scenario,presets}.cpp "$root"/models/{tissue,component,pattern,deposit_extent}.cpp "$root"/solver/*.cpp)
 # toml++ 3.3.0 has internal assert()s that fire on some invalid keys (found by this fuzzer: a
 # backtick in a table header, "[[`a]]"); in the release build (GCC, NDEBUG) they are no-ops and the
 # parser reports the error cleanly (tests/unit/test_scenario.cpp pins it), so do the same here.

@@ -46,4 +46,5 @@ run_case() {  # run_case NAME -- extra args...
 run_case single_injection -- --end "12 h"
 run_case thigh_cellulite -- --end "6 h"
 run_case course --
+run_case face_nappage -- --end "6 h"
 exit $((failures > 0))
