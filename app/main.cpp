@@ -4,6 +4,8 @@
 //               [--checkpoint-every "10 min"] [--float32] [--force] [--quiet]
 //   mesosim run --resume DIR
 //   mesosim check SCENARIO.toml [--set key=value]...
+//   mesosim sweep SWEEP.toml [--out DIR] [--jobs N] [--threads-per-job M] [--shard i/N] [--resume]
+//                [--dry-run] [--gather [--from DIR]...]
 //   mesosim presets [tissue|component|technique [NAME]]
 //   mesosim --version
 // `run` without a scenario runs the built-in default case (default_case.hpp, the same as
@@ -11,13 +13,15 @@
 // writes results.h5 (+ results.xmf for ParaView), ledger.csv, metrics.csv, summary.txt and
 // summary.json to its output directory (README, "Output").
 // Exit codes: 0 done, 2 input error, 3 solver failure, 4 results could not be written,
-// 5 unexpected error, 130 / 143 stopped by SIGINT / SIGTERM (a checkpoint was written).
+// 5 unexpected error, 6 a sweep finished with failed cases, 130 / 143 stopped by SIGINT / SIGTERM
+// (a checkpoint was written).
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 
 #include "app/run.hpp"
+#include "app/sweep.hpp"
 #include "scenarios/deposit_report.hpp"
 #include "models/error.hpp"
 #include "scenarios/presets.hpp"
@@ -125,6 +129,20 @@ int main(int argc, char** argv) {
       app.add_subcommand("check", "Validate a scenario and print the resolved parameters, without running");
   check_command->add_option("scenario", options.scenario, "Scenario file (TOML)")->required();
   check_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set time.end=\"2 d\"");
+  SweepOptions sweep_options;
+  CLI::App* sweep_command = app.add_subcommand(
+      "sweep", "Run every case of a sweep file (parallel, resumable) and gather one table (sweep.csv, sweep.h5)");
+  sweep_command->add_option("sweep", sweep_options.file, "Sweep file (TOML); see scenarios/sweeps/")->required();
+  sweep_command->add_option("--out", sweep_options.out, "Output directory (default: results/<sweep file stem>)");
+  sweep_command->add_option("--jobs", sweep_options.jobs, "Cases at once (default: cores / threads per job; 1 per MPI rank)");
+  sweep_command->add_option("--threads-per-job", sweep_options.threads_per_job, "OpenMP threads of each case")
+      ->capture_default_str();
+  sweep_command->add_option("--shard", sweep_options.shard, "Run only cases i, i+N, i+2N, ... (i/N, e.g. 0/4) for job arrays");
+  sweep_command->add_flag("--resume", sweep_options.resume, "Continue a sweep in --out: skip finished cases, resume interrupted ones");
+  sweep_command->add_flag("--dry-run", sweep_options.dry_run, "List the cases with estimated memory and time, run nothing");
+  sweep_command->add_flag("--gather", sweep_options.gather, "Only build sweep.csv / sweep.h5 from the case directories (after shards)");
+  sweep_command->add_option("--from", sweep_options.from, "With --gather: other output directories holding cases");
+  sweep_command->add_flag("--quiet", sweep_options.quiet, "No per-case lines");
   std::string preset_kind, preset_name;
   CLI::App* presets_command = app.add_subcommand("presets", "List presets (tissue, component, technique) with their values and sources");
   presets_command->add_option("kind", preset_kind, "tissue, component or technique");
@@ -136,6 +154,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (presets_command->parsed()) return presets(preset_kind, preset_name);
+    if (sweep_command->parsed()) return run_sweep(sweep_options);
     return check_command->parsed() ? check(options) : run(options);
   } catch (const InputError& e) {
     std::cerr << "mesosim: error: " << e.what() << "\n";

@@ -17,6 +17,9 @@
 
 namespace mesosim {
 
+/// Parses TOML text (only ever ASCII reaches toml++; see scenario.cpp); InputError with file:line.
+toml::table parse_document(const std::string& text, const std::string& path);
+
 /// Reads one TOML table, remembering which keys were asked for, so that finish() can reject the
 /// keys nobody reads (with the closest known key as a suggestion).
 class Reader {

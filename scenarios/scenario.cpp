@@ -183,6 +183,8 @@ std::string ascii_only(const std::string& text, const std::string& path) {
   return out;
 }
 
+}  // namespace
+
 toml::table parse_document(const std::string& text, const std::string& path) {
   const std::string ascii = ascii_only(text, path);
   try {
@@ -194,8 +196,6 @@ toml::table parse_document(const std::string& text, const std::string& path) {
     throw InputError(msg.str());
   }
 }
-
-}  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path);
