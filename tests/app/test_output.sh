@@ -15,7 +15,7 @@ source_tree=$2
 pvpython=$3
 python=/usr/bin/python3  # Debian's, which sees python3-h5py
 work=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill -9 $(jobs -p) 2>/dev/null; umount "$work/tiny" 2>/dev/null; rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 pass() { echo "ok   $*"; }
@@ -140,6 +140,20 @@ mkdir -p "$work/damaged" && cp "$work/reference/results.h5" "$work/damaged/" && 
 check damaged-checkpoint 2 'checkpoint.h5.*(damaged|not a MesoSim)' -- "$mesosim" run --resume "$work/damaged"
 touch "$work/plain-file"
 check unwritable-output 4 'cannot (create|write).*plain-file' -- "$mesosim" run --end "1 h" --cell "1 mm" --out "$work/plain-file/sub" --quiet
+
+# Disk full (a 2 MB tmpfs, where this machine lets root mount one): exit 4 naming the file and the
+# reason, and the snapshots written before stay readable.
+mkdir -p "$work/tiny"
+if mount -t tmpfs -o size=2m tmpfs "$work/tiny" 2>/dev/null; then
+  check disk-full 4 'results.h5.*No space left on device' -- "$mesosim" run --end "1 d" --snapshot-interval "1 h" --out "$work/tiny/run" --quiet
+  check disk-full-earlier-snapshots-readable 0 '^[1-9]' -- "$python" -c "
+import h5py
+f = h5py.File('$work/tiny/run/results.h5', 'r')
+print(len(f['snapshots/time_s']), f['snapshots/000000/lidocaine'][()].max())"
+  umount "$work/tiny"
+else
+  echo "skip disk-full: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
+fi
 
 # 6. The Python example plots a ledger and a depth profile from a results file.
 if "$python" "$source_tree/viz/examples/plot_results.py" "$work/reference" --out "$work/plots" >"$work/plot.log" 2>&1 &&
