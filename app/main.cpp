@@ -5,6 +5,7 @@
 //   mesosim run --resume DIR
 //   mesosim check SCENARIO.toml [--set key=value]...
 //   mesosim presets [tissue|component [NAME]]
+//   mesosim render DIR [--view section,top,3d,plots] [--component NAME] [--times "0 h,1 d"] [--movie] (app/render.hpp)
 //   mesosim --version
 // `run` without a scenario runs the built-in default case (default_case.hpp, the same as
 // scenarios/examples/single_injection.toml): one 0.05 mL injection followed for 7 days. A run
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/render.hpp"
 #include "app/run.hpp"
 #include "models/error.hpp"
 #include "scenarios/presets.hpp"
@@ -127,6 +129,8 @@ int main(int argc, char** argv) {
   CLI::App* presets_command = app.add_subcommand("presets", "List presets (tissue, component) with their values and sources");
   presets_command->add_option("kind", preset_kind, "tissue or component");
   presets_command->add_option("name", preset_name, "One preset");
+  RenderOptions render_options;
+  CLI::App* render_command = add_render_command(app, render_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (presets_command->parsed()) return presets(preset_kind, preset_name);
+    if (render_command->parsed()) return render(render_options);
     return check_command->parsed() ? check(options) : run(options);
   } catch (const InputError& e) {
     std::cerr << "mesosim: error: " << e.what() << "\n";
