@@ -220,6 +220,16 @@ int render(const RenderOptions& o) {
   std::map<std::string, std::vector<fs::path>> frames_by_view;
   const FrameText base_text{results.scenario_name(), name, 0.0};
 
+  // Frames of these views left by an earlier render (perhaps of more snapshots) would mix with
+  // the new ones: remove them first.
+  for (const fs::directory_entry& entry : fs::directory_iterator(out, ec)) {
+    const std::string file = entry.path().filename().string();
+    for (const std::string view : {"section", "top", "3d"})
+      if (views.count(view) && file.rfind(key + "_" + view + "_", 0) == 0 && entry.path().extension() == ".png" &&
+          file.size() == key.size() + view.size() + 10)
+        fs::remove(entry.path(), ec);
+  }
+
   std::unique_ptr<View3d> view3d;
   if (views.count("3d")) view3d = std::make_unique<View3d>(results, width, height, scale, iso_levels, o.camera);
   const auto frames_start = std::chrono::steady_clock::now();
@@ -286,8 +296,11 @@ int render(const RenderOptions& o) {
   }
   std::ofstream(out / "render.json") << record.dump(1) << "\n";
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("render: %zu frames in %.2f s (%.1f frames/s), %.2f s in all; index: %s\n", n_frames, frame_seconds,
-              frame_seconds > 0 ? double(n_frames) / frame_seconds : 0.0, total, (out / "render.json").string().c_str());
+  if (n_frames > 0)
+    std::printf("render: %zu frames in %.2f s (%.1f frames/s), ", n_frames, frame_seconds, double(n_frames) / frame_seconds);
+  else
+    std::printf("render: ");
+  std::printf("%.2f s in all; index: %s\n", total, (out / "render.json").string().c_str());
   return 0;
 }
 

@@ -193,7 +193,7 @@ void draw_depth_profile(Canvas& canvas, const ResultsReader& results, std::size_
   const Box plot = draw_line_plot(canvas, box, axes, lines, font);
   const int small = std::max(9, font * 5 / 6);
   std::vector<int> wanted;
-  for (std::size_t l = 0; l < results.layer_top.size(); ++l) {
+  for (std::size_t l = 0; l < results.layer_top.size() && results.layer_top[l] < results.depth() - 1e-9; ++l) {
     const int y = plot.y + int(std::lround(results.layer_top[l] / results.depth() * (plot.height - 1)));
     if (l > 0) canvas.line(plot.x, y, plot.right() - 1, y, colours::grey, 1, 6);
     wanted.push_back(y + 3);

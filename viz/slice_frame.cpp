@@ -213,7 +213,7 @@ FrameLayout draw_slice_frame(Canvas& canvas, const ResultsReader& r, const Slice
     // Layer boundaries across the picture, names to the right at the middle of each layer.
     std::vector<int> wanted;
     std::vector<int> middles;
-    for (std::size_t l = 0; l < r.layer_top.size(); ++l) {
+    for (std::size_t l = 0; l < r.layer_top.size() && r.layer_top[l] < r.depth() - 1e-9; ++l) {
       const double layer_bottom = l + 1 < r.layer_top.size() ? r.layer_top[l + 1] : r.depth();
       const int y_top = plot.y + int(std::lround(r.layer_top[l] * ppm));
       if (l > 0) canvas.line(plot.x, y_top, plot.right() - 1, y_top, colours::white, 1, 6, 0.85);
@@ -254,25 +254,35 @@ FrameLayout draw_slice_frame(Canvas& canvas, const ResultsReader& r, const Slice
     draw(colours::white, 2);
   }
 
-  // Injection points: a needle track and tip in the section (those within a cell of the plane),
-  // every point with its number in the top view.
+  // Injection points given by this time: a needle track and tip in the section (those within a
+  // cell of the plane), every point in the top view; points at one place share a marker whose
+  // label lists their numbers (a course of sessions).
   const int radius = std::max(5, font / 2);
+  std::vector<std::pair<std::array<int, 2>, std::string>> markers;
   for (std::size_t n = 0; n < r.injections.size(); ++n) {
     const InjectionPoint& p = r.injections[n];
+    if (p.time > text.time + 1e-6) continue;
     double u = 0.0, v = 0.0;
     if (section) {
       const double off_plane = spec.axis == 'x' ? std::abs(p.y - through.y) : std::abs(p.x - through.x);
       if (off_plane > (spec.axis == 'x' ? r.hy : r.hx)) continue;
       u = spec.axis == 'x' ? p.x : p.y;
       v = p.depth;
-      canvas.line(plot.x + u * ppm, plot.y, plot.x + u * ppm, plot.y + v * ppm - radius - 1, colours::white, 2, 5, 0.9);
     } else {
       u = p.x;
       v = r.length_y() - p.y;
     }
-    const double x = plot.x + u * ppm, y = plot.y + v * ppm;
-    marker(canvas, x, y, radius);
-    canvas.text(int(x) + radius + 3, int(y) - radius - 1, std::to_string(n + 1),
+    const std::array<int, 2> at = {plot.x + int(std::lround(u * ppm)), plot.y + int(std::lround(v * ppm))};
+    auto same = std::find_if(markers.begin(), markers.end(), [&](const auto& m) {
+      return std::abs(m.first[0] - at[0]) <= 2 && std::abs(m.first[1] - at[1]) <= 2;
+    });
+    if (same == markers.end()) markers.push_back({at, std::to_string(n + 1)});
+    else same->second.append(",").append(std::to_string(n + 1));
+  }
+  for (const auto& [at, numbers] : markers) {
+    if (section) canvas.line(at[0], plot.y, at[0], at[1] - radius - 1, colours::white, 2, 5, 0.9);
+    marker(canvas, at[0], at[1], radius);
+    canvas.text(at[0] + radius + 3, at[1] - radius - 1, numbers,
                 {.size = small, .colour = colours::white, .bold = true, .vertical = Align::end, .halo = true});
   }
 

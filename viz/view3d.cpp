@@ -75,7 +75,7 @@ View3d::View3d(const ResultsReader& results, int width, int height, const Colour
   block->SetBounds(0, lx, 0, ly, -lz, 0);
   add(block->GetOutputPort(), {60, 60, 60}, 1.0, 1.5);
   // The skin surface and each deeper layer boundary: a translucent sheet with a visible rim.
-  for (std::size_t l = 0; l < results.layer_top.size(); ++l) {
+  for (std::size_t l = 0; l < results.layer_top.size() && results.layer_top[l] < results.depth() - 1e-9; ++l) {
     const double z = -results.layer_top[l] * 1e3;
     vtkNew<vtkPlaneSource> plane;
     plane->SetOrigin(0, 0, z);
