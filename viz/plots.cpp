@@ -202,7 +202,8 @@ void draw_depth_profile(Canvas& canvas, const ResultsReader& results, std::size_
   for (std::size_t l = 0; l < wanted.size(); ++l) {
     if (l > 0) wanted[l] = std::max(wanted[l], wanted[l - 1] + small + 3);
     canvas.text(plot.right() - 6, wanted[l], results.layer_names[l],
-                {.size = small, .colour = colours::grey, .horizontal = Align::end, .vertical = Align::start});
+                {.size = small, .colour = colours::grey, .horizontal = Align::end, .vertical = Align::start, .halo = true,
+                 .halo_colour = colours::white});
   }
   const int tip = plot.y + int(std::lround(point.depth / results.depth() * (plot.height - 1)));
   canvas.text(plot.x + 6, tip, "< needle tip", {.size = small, .colour = ink, .vertical = Align::centre});

@@ -176,7 +176,11 @@ FrameLayout draw_slice_frame(Canvas& canvas, const ResultsReader& r, const Slice
                                    {.size = font * 3 / 2, .colour = ink, .bold = true, .horizontal = Align::end});
   const Box title_box = canvas.text(margin, margin, text.component + ": " + where,
                                     {.size = font, .colour = ink, .bold = true});
-  canvas.text(margin, title_box.bottom() + font / 3, text.scenario, {.size = small, .colour = colours::grey});
+  double peak = 0.0;
+  for (double value : slice.values) peak = std::max(peak, value);
+  canvas.text(margin, title_box.bottom() + font / 3,
+              text.scenario + "  |  highest in this plane now: " + format_value(peak) + " mg/mL",
+              {.size = small, .colour = colours::grey});
   const int top = std::max(title_box.bottom() + font / 3 + small, time_box.bottom()) + font * 3 / 2;
 
   // Right-hand block: the colour bar with its labels; left margin: the depth axis (sections).

@@ -45,7 +45,7 @@ View3d::View3d(const ResultsReader& results, int width, int height, const Colour
     : results_(results), scale_(scale), iso_levels_(std::move(iso_levels)), scene_(std::make_unique<Scene>()) {
   std::sort(iso_levels_.begin(), iso_levels_.end());
   font_ = base_font_size(width, height);
-  const int top = 4 * font_ + font_ / 2, bar_block = std::max(14, font_) + 9 + Canvas::text_size("0.0001", {.size = font_}).first + font_;
+  const int top = 5 * font_ + font_ / 2, bar_block = std::max(14, font_) + 9 + Canvas::text_size("0.0001", {.size = font_}).first + font_;
   plot_ = {font_, top, width - 2 * font_ - bar_block, height - top - 3 * font_};
   plot_.width -= plot_.width % 2;
 
@@ -138,7 +138,7 @@ View3d::View3d(const ResultsReader& results, int width, int height, const Colour
   }
   view->SetViewAngle(20.0);
   s.renderer->ResetCamera(0, lx, 0, ly, -lz, 0);
-  view->Zoom(1.45);
+  view->Zoom(1.25);
 }
 
 View3d::~View3d() = default;
@@ -188,11 +188,13 @@ void View3d::draw_frame(Canvas& canvas, const std::vector<double>& field, const 
     s.renderer->SetWorldPoint(point[0], point[1], point[2], 1.0);
     s.renderer->WorldToDisplay();
     const double* display = s.renderer->GetDisplayPoint();
-    const int x = plot_.x + int(display[0]) + 8;
+    const int text_width = Canvas::text_size(r.layer_names[l], {.size = small}).first;
+    const int x = std::min(plot_.x + int(display[0]) + 8, plot_.right() - text_width);  // never over the bar
     int y = plot_.y + plot_.height - 1 - int(display[1]);
     y = std::max(y, last_y + small + 3);
     last_y = y;
-    canvas.text(x, y, r.layer_names[l], {.size = small, .colour = ink, .vertical = Align::centre});
+    canvas.text(x, y, r.layer_names[l], {.size = small, .colour = ink, .vertical = Align::centre, .halo = true,
+                                         .halo_colour = colours::white});
   }
   const Box bar{canvas.width() - (std::max(14, font) + 9 + Canvas::text_size("0.0001", {.size = font}).first + margin),
                 plot_.y, std::max(14, font), plot_.height};
@@ -202,8 +204,15 @@ void View3d::draw_frame(Canvas& canvas, const std::vector<double>& field, const 
     canvas.fill({bar.x - 8, y - 1, 8, 3}, ink);
   }
   const int band_y = plot_.bottom() + font + font / 2;
+  double peak = 0.0;
+  for (double value : field) peak = std::max(peak, value);
   std::string legend = iso_levels_.size() > 1 ? "translucent shells at the lower levels, solid core at " : "surface at ";
-  legend += format_value(iso_levels_.back()) + " mg/mL (levels marked on the colour bar); dark lines: needle tracks";
+  legend += format_value(iso_levels_.back()) + " mg/mL (marked on the colour bar); dark lines: needle tracks";
+  if (peak <= iso_levels_.front())
+    legend = "no surface: the peak now, " + format_value(peak) + " mg/mL, is below every level; dark lines: needle tracks";
+  else if (peak <= iso_levels_.back())
+    legend = "translucent shells; no core: the peak now, " + format_value(peak) + " mg/mL, is below " +
+             format_value(iso_levels_.back()) + " mg/mL; dark lines: needle tracks";
   canvas.text(margin, band_y, legend, {.size = small, .colour = ink, .vertical = Align::centre});
 }
 
