@@ -26,7 +26,8 @@ h5::File open(const fs::path& file) {
   try {
     return h5::File(file.string(), h5::Mode::read_only);
   } catch (const InputError& e) {
-    throw InputError(file.string() + " is not a readable HDF5 results file (damaged or truncated?): " + e.what());
+    throw InputError(file.string() + " is not a readable HDF5 results file (damaged or truncated?): " + e.what() +
+                     "; run the simulation again, or continue an interrupted one with `mesosim run --resume DIR`");
   }
 }
 

@@ -300,7 +300,9 @@ FrameLayout draw_slice_frame(Canvas& canvas, const ResultsReader& r, const Slice
   for (const Outline& outline : outlines) {
     canvas.line(legend_x, band_y + 2, legend_x + 2 * font, band_y + 2, colours::black, 4);
     canvas.line(legend_x, band_y + 2, legend_x + 2 * font, band_y + 2, colours::white, 2);
-    legend_x = canvas.text(legend_x + 2 * font + 6, band_y + 2, outline.label,
+    double highest = 0.0;
+    for (double value : outline.field.values) highest = std::max(highest, value);
+    legend_x = canvas.text(legend_x + 2 * font + 6, band_y + 2, outline.label + (highest > outline.level ? "" : " (none now)"),
                            {.size = small, .colour = ink, .vertical = Align::centre}).right() + 2 * font;
   }
 
