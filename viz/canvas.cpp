@@ -154,6 +154,11 @@ std::pair<int, int> Canvas::text_size(const std::string& text, const TextStyle& 
   return {bitmap.width, bitmap.height};
 }
 
+TextStyle Canvas::fitted(const std::string& text, TextStyle style, int max_width) {
+  while (style.size > 9 && text_size(text, style).first > max_width) --style.size;
+  return style;
+}
+
 Box Canvas::text(int x, int y, const std::string& text, const TextStyle& style) {
   const TextBitmap bitmap = render_text(text, style);
   const Box box{aligned(x, bitmap.width, style.horizontal), aligned(y, bitmap.height, style.vertical), bitmap.width,

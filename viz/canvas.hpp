@@ -60,6 +60,8 @@ class Canvas {
   Box text(int x, int y, const std::string& text, const TextStyle& style);
   /// Width and height of `text` in pixels without drawing it.
   static std::pair<int, int> text_size(const std::string& text, const TextStyle& style);
+  /// `style` with its size reduced (down to 9 pixels at most) until `text` is at most `max_width` wide.
+  static TextStyle fitted(const std::string& text, TextStyle style, int max_width);
 
   /// Copies an RGB block (rows top-down, 3 bytes a pixel) into `box`.
   void paste(const Box& box, const std::vector<std::uint8_t>& rgb);

@@ -174,13 +174,15 @@ FrameLayout draw_slice_frame(Canvas& canvas, const ResultsReader& r, const Slice
   }
   const Box time_box = canvas.text(width - margin, margin, format_day_time(text.time),
                                    {.size = font * 3 / 2, .colour = ink, .bold = true, .horizontal = Align::end});
-  const Box title_box = canvas.text(margin, margin, text.component + ": " + where,
-                                    {.size = font, .colour = ink, .bold = true});
+  const int heading_width = width - time_box.width - 3 * margin;  // long names shrink, never reach the time
+  const std::string title = text.component + ": " + where;
+  const Box title_box =
+      canvas.text(margin, margin, title, Canvas::fitted(title, {.size = font, .colour = ink, .bold = true}, heading_width));
   double peak = 0.0;
   for (double value : slice.values) peak = std::max(peak, value);
-  canvas.text(margin, title_box.bottom() + font / 3,
-              text.scenario + "  |  highest in this plane now: " + format_value(peak) + " mg/mL",
-              {.size = small, .colour = colours::grey});
+  const std::string subtitle = text.scenario + "  |  highest in this plane now: " + format_value(peak) + " mg/mL";
+  canvas.text(margin, title_box.bottom() + font / 3, subtitle,
+              Canvas::fitted(subtitle, {.size = small, .colour = colours::grey}, heading_width));
   const int top = std::max(title_box.bottom() + font / 3 + small, time_box.bottom()) + font * 3 / 2;
 
   // Right-hand block: the colour bar with its labels; left margin: the depth axis (sections).

@@ -19,6 +19,7 @@
 #include <vtkWindowToImageFilter.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -38,6 +39,7 @@ struct View3d::Scene {
   vtkNew<vtkRenderWindow> window;
   std::vector<vtkSmartPointer<vtkFlyingEdges3D>> surfaces;
   std::vector<std::array<double, 3>> label_points;  ///< world points of the layer labels (mm)
+  std::vector<std::pair<double, vtkActor*>> needles;  ///< injection time (s) and needle or tip actor
 };
 
 View3d::View3d(const ResultsReader& results, int width, int height, const ColourScale& scale,
@@ -95,11 +97,11 @@ View3d::View3d(const ResultsReader& results, int width, int height, const Colour
     vtkNew<vtkLineSource> needle;
     needle->SetPoint1(p.x * 1e3, p.y * 1e3, 0.0);
     needle->SetPoint2(p.x * 1e3, p.y * 1e3, -p.depth * 1e3);
-    add(needle->GetOutputPort(), {40, 40, 40}, 1.0, 2.0);
+    s.needles.push_back({p.time, add(needle->GetOutputPort(), {40, 40, 40}, 1.0, 2.0)});
     vtkNew<vtkSphereSource> tip;
     tip->SetCenter(p.x * 1e3, p.y * 1e3, -p.depth * 1e3);
     tip->SetRadius(std::max(results.hx, results.hz) * 1e3 * 0.4);
-    add(tip->GetOutputPort(), {40, 40, 40}, 1.0);
+    s.needles.push_back({p.time, add(tip->GetOutputPort(), {40, 40, 40}, 1.0)});
   }
   // Isosurfaces: the highest level opaque, the others translucent around it.
   for (std::size_t n = 0; n < iso_levels_.size(); ++n) {
@@ -154,6 +156,7 @@ void View3d::draw_frame(Canvas& canvas, const std::vector<double>& field, const 
                            field[(std::size_t(k) * std::size_t(r.ny) + std::size_t(j)) * std::size_t(r.nx) + std::size_t(i)]);
   s.values->Modified();
   s.image->Modified();
+  for (const auto& [time, actor] : s.needles) actor->SetVisibility(time <= text.time + 1e-6);  // given by now
   s.window->Render();
   vtkNew<vtkWindowToImageFilter> grab;
   grab->SetInput(s.window);
@@ -177,11 +180,14 @@ void View3d::draw_frame(Canvas& canvas, const std::vector<double>& field, const 
   const int font = font_, small = std::max(9, font * 5 / 6), margin = font;
   std::string levels;
   for (double level : iso_levels_) levels += (levels.empty() ? "" : ", ") + format_value(level);
-  canvas.text(canvas.width() - margin, margin, format_day_time(text.time),
-              {.size = font * 3 / 2, .colour = ink, .bold = true, .horizontal = Align::end});
-  const Box title = canvas.text(margin, margin, text.component + ": 3-D view, surfaces at " + levels + " mg/mL",
-                                {.size = font, .colour = ink, .bold = true});
-  canvas.text(margin, title.bottom() + font / 3, text.scenario, {.size = small, .colour = colours::grey});
+  const Box time_box = canvas.text(canvas.width() - margin, margin, format_day_time(text.time),
+                                   {.size = font * 3 / 2, .colour = ink, .bold = true, .horizontal = Align::end});
+  const int heading_width = canvas.width() - time_box.width - 3 * margin;
+  const std::string heading = text.component + ": 3-D view, surfaces at " + levels + " mg/mL";
+  const Box title = canvas.text(margin, margin, heading,
+                                Canvas::fitted(heading, {.size = font, .colour = ink, .bold = true}, heading_width));
+  canvas.text(margin, title.bottom() + font / 3, text.scenario,
+              Canvas::fitted(text.scenario, {.size = small, .colour = colours::grey}, heading_width));
   int last_y = -1 << 30;
   for (std::size_t l = 0; l < s.label_points.size(); ++l) {
     const auto& point = s.label_points[l];
