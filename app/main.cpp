@@ -7,6 +7,7 @@
 //   mesosim sweep SWEEP.toml [--out DIR] [--jobs N] [--threads-per-job M] [--shard i/N] [--resume]
 //                [--dry-run] [--gather [--from DIR]...]
 //   mesosim presets [tissue|component|technique [NAME]]
+//   mesosim render DIR [--view section,top,3d,plots] [--component NAME] [--times "0 h,1 d"] [--movie] (app/render.hpp)
 //   mesosim --version
 // `run` without a scenario runs the built-in default case (default_case.hpp, the same as
 // scenarios/examples/single_injection.toml): one 0.05 mL injection followed for 7 days. A run
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/render.hpp"
 #include "app/run.hpp"
 #include "app/sweep.hpp"
 #include "scenarios/deposit_report.hpp"
@@ -147,6 +149,8 @@ int main(int argc, char** argv) {
   CLI::App* presets_command = app.add_subcommand("presets", "List presets (tissue, component, technique) with their values and sources");
   presets_command->add_option("kind", preset_kind, "tissue, component or technique");
   presets_command->add_option("name", preset_name, "One preset");
+  RenderOptions render_options;
+  CLI::App* render_command = add_render_command(app, render_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -155,6 +159,7 @@ int main(int argc, char** argv) {
   try {
     if (presets_command->parsed()) return presets(preset_kind, preset_name);
     if (sweep_command->parsed()) return run_sweep(sweep_options);
+    if (render_command->parsed()) return render(render_options);
     return check_command->parsed() ? check(options) : run(options);
   } catch (const InputError& e) {
     std::cerr << "mesosim: error: " << e.what() << "\n";
