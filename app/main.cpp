@@ -145,6 +145,10 @@ int main(int argc, char** argv) {
   sweep_command->add_flag("--gather", sweep_options.gather, "Only build sweep.csv / sweep.h5 from the case directories (after shards)");
   sweep_command->add_option("--from", sweep_options.from, "With --gather: other output directories holding cases");
   sweep_command->add_flag("--quiet", sweep_options.quiet, "No per-case lines");
+  sweep_command->add_option("--plot", sweep_options.plot,
+                            "Plot a table column (e.g. caffeine:max_coverage) from OUT/sweep.csv; runs nothing");
+  sweep_command->add_option("--x", sweep_options.plot_x, "With --plot: the swept key on the x axis");
+  sweep_command->add_option("--by", sweep_options.plot_by, "With --plot: the swept key whose values give one line each");
   std::string preset_kind, preset_name;
   CLI::App* presets_command = app.add_subcommand("presets", "List presets (tissue, component, technique) with their values and sources");
   presets_command->add_option("kind", preset_kind, "tissue, component or technique");

@@ -596,6 +596,8 @@ int run(const RunOptions& requested) {
          {"in_tissue_fraction", last.in_tissue},
          {"peak_kg_m3", f.peak},
          {"max_coverage", f.max_coverage},
+         {"coverage_time_s", f.coverage_time},
+         {"time_half_covered_s", f.time_half_covered},
          {"time_above_threshold_s", f.time_above_threshold},
          {"final_uniformity_cv", last.uniformity_cv},
          {"ledger_residual", ledger_residual(model, state, c)}});

@@ -27,7 +27,9 @@
 #include "app/run.hpp"
 #include "models/error.hpp"
 #include "scenarios/sweep.hpp"
+#include "viz/canvas.hpp"
 #include "viz/h5.hpp"
+#include "viz/plots.hpp"
 #include "viz/results_file.hpp"
 
 extern char** environ;
@@ -210,6 +212,8 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
                  const fs::path& out, const std::string& stem) {
   static const std::vector<std::pair<std::string, std::string>> metrics{
       {"max_coverage", "max_coverage"},
+      {"coverage_time_s", "coverage_time_s"},
+      {"time_half_covered_s", "time_half_covered_s"},
       {"final_uniformity_cv", "final_uniformity_cv"},
       {"residence_half_life_s", "residence_half_life_s"},
       {"systemic_fraction", "systemic_fraction"},
@@ -333,6 +337,96 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
   file.close();
 }
 
+/// Splits one line of sweep.csv (fields optionally in double quotes, no embedded quotes).
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (char ch : line) {
+    if (ch == '"') quoted = !quoted;
+    else if (ch == ',' && !quoted) fields.emplace_back();
+    else fields.back() += ch;
+  }
+  return fields;
+}
+
+int plot_sweep(const Sweep& sweep, const SweepOptions& options, const fs::path& out) {
+  const fs::path table = out / "sweep.csv";
+  std::ifstream in(table);
+  if (!in) throw InputError(table.string() + " does not exist: run the sweep (or --gather its shards) before --plot");
+  std::string line;
+  std::getline(in, line);
+  const std::vector<std::string> header = csv_fields(line);
+  auto column = [&](const std::string& name, const char* option) {
+    const auto found = std::find(header.begin(), header.end(), name);
+    if (found == header.end()) {
+      std::string known;
+      for (const std::string& h : header)
+        if (h.find(':') != std::string::npos || std::find(sweep.keys.begin(), sweep.keys.end(), h) != sweep.keys.end())
+          known.append(known.empty() ? "" : ", ").append(h);
+      throw InputError(std::string(option) + " " + name + ": no such column in " + table.string() + "; choose from " + known);
+    }
+    return std::size_t(found - header.begin());
+  };
+  const std::size_t metric = column(options.plot, "--plot"), x_column = column(options.plot_x, "--x");
+  if (std::find(sweep.keys.begin(), sweep.keys.end(), options.plot_x) == sweep.keys.end())
+    throw InputError("--x " + options.plot_x + ": not a swept key of " + sweep.file);
+  // Lines: one per combination of the other swept keys (--by first in the label).
+  std::vector<std::size_t> line_columns;
+  if (!options.plot_by.empty()) line_columns.push_back(column(options.plot_by, "--by"));
+  for (const std::string& key : sweep.keys)
+    if (key != options.plot_x && key != options.plot_by) line_columns.push_back(column(key, "--x"));
+  std::map<std::string, std::vector<std::pair<double, double>>> lines;
+  std::string x_unit;
+  while (std::getline(in, line)) {
+    const std::vector<std::string> f = csv_fields(line);
+    if (f.size() != header.size() || f[1] != "ok" || f[metric].empty()) continue;
+    std::string label;
+    for (std::size_t c : line_columns) label.append(label.empty() ? "" : ", ").append(header[c] + " " + f[c]);
+    char* end = nullptr;
+    const double x = std::strtod(f[x_column].c_str(), &end);
+    if (end == f[x_column].c_str())
+      throw InputError("--x " + options.plot_x + ": value '" + f[x_column] + "' is not a number; plot against a numeric key");
+    x_unit = end;
+    x_unit.erase(0, x_unit.find_first_not_of(' '));
+    lines[label].push_back({x, std::strtod(f[metric].c_str(), nullptr)});
+  }
+  if (lines.empty()) throw InputError(table.string() + ": no finished case has a value of " + options.plot);
+  const bool percent = options.plot.find("coverage") != std::string::npos || options.plot.find("fraction") != std::string::npos;
+  double x_min = 1e300, x_max = -1e300, y_max = 0.0;
+  std::vector<PlotLine> plot_lines;
+  std::size_t n = 0;
+  for (auto& [label, points] : lines) {
+    std::sort(points.begin(), points.end());
+    PlotLine plot_line;
+    plot_line.label = label;
+    plot_line.colour = viridis_at(lines.size() == 1 ? 0.0 : 0.9 * double(n++) / double(lines.size() - 1));
+    plot_line.thickness = 3;
+    for (const auto& [x, y] : points) {
+      plot_line.x.push_back(x);
+      plot_line.y.push_back(percent ? 100.0 * y : y);
+      x_min = std::min(x_min, x);
+      x_max = std::max(x_max, x);
+      y_max = std::max(y_max, plot_line.y.back());
+    }
+    plot_lines.push_back(plot_line);
+  }
+  if (x_max <= x_min) x_max = x_min + 1.0;
+  Canvas canvas(1000, 650);
+  const int font = 16;
+  const Box title = canvas.text(font, font, sweep.name + ": " + options.plot + " against " + options.plot_x,
+                                {.size = font * 5 / 4, .bold = true});
+  const int legend_height = draw_legend(canvas, font, title.bottom() + font / 2, canvas.width() - 2 * font, plot_lines, font);
+  const int top = title.bottom() + font + legend_height;
+  draw_line_plot(canvas, {font, top, canvas.width() - 2 * font, canvas.height() - top - font / 2},
+                 {"", options.plot_x + (x_unit.empty() ? "" : " (" + x_unit + ")"),
+                  options.plot + (percent ? " (%)" : ""), x_min, x_max, 0.0, y_max > 0 ? 1.05 * y_max : 1.0},
+                 plot_lines, font);
+  std::string name = "plot_" + dataset_key(options.plot) + "_vs_" + dataset_key(options.plot_x) + ".png";
+  canvas.write_png(out / name);
+  std::printf("wrote %s (%zu lines, %s)\n", (out / name).string().c_str(), plot_lines.size(), table.string().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int run_sweep(const SweepOptions& options) {
@@ -349,6 +443,10 @@ int run_sweep(const SweepOptions& options) {
                                                  : "sweep-shard-" + std::to_string(shard_index) + "-of-" +
                                                        std::to_string(shard_count);
 
+  if (!options.plot.empty()) {
+    if (options.plot_x.empty()) throw InputError("--plot needs --x KEY, the swept key for the x axis");
+    return plot_sweep(sweep, options, out);
+  }
   if (options.gather) {
     std::vector<fs::path> roots{out};
     for (const std::string& f : options.from) roots.push_back(f);

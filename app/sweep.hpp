@@ -24,9 +24,14 @@ struct SweepOptions {
   bool gather = false;          ///< only rebuild the table from the case directories
   std::vector<std::string> from;  ///< extra output directories whose cases --gather also reads
   bool quiet = false;
+  std::string plot;             ///< "component:metric" to plot from OUT/sweep.csv (no cases run)
+  std::string plot_x;           ///< swept key on the x axis
+  std::string plot_by;          ///< swept key whose values give one line each ("" : the other keys)
 };
 
-/// Returns the exit code: 0 all cases done, 6 some cases failed (recorded in the table),
+/// With options.plot: draws the metric against plot_x, one line per value of plot_by (and of the
+/// other swept keys), as OUT/plot_<metric>_vs_<key>.png; returns 0.
+/// Otherwise returns the exit code: 0 all cases done, 6 some cases failed (recorded in the table),
 /// 130 / 143 interrupted (resume with --resume).
 int run_sweep(const SweepOptions& options);
 

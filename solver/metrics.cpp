@@ -82,7 +82,12 @@ RunFigures summarise(const std::vector<ComponentMetrics>& series) {
       const ComponentMetrics& before = series[n - 1];
       // A target cell above threshold at either end of the interval counts the interval (coarse,
       // to the output interval; the README says so).
-      if (m.coverage > 0.0 || before.coverage > 0.0) f.time_above_threshold += m.time - before.time;
+      const double dt = m.time - before.time;
+      if (m.coverage > 0.0 || before.coverage > 0.0) f.time_above_threshold += dt;
+      f.coverage_time += 0.5 * (before.coverage + m.coverage) * dt;
+      const double a = before.coverage - 0.5, b = m.coverage - 0.5;  // linear between the outputs
+      if (a >= 0.0 && b >= 0.0) f.time_half_covered += dt;
+      else if (a >= 0.0 || b >= 0.0) f.time_half_covered += dt * std::max(a, b) / std::abs(a - b);
       // Exponential interpolation between the two outputs around the crossing (exact for a
       // single first-order clearance).
       if (f.residence_half_life < 0.0 && before.in_tissue > 0.5 && m.in_tissue <= 0.5)

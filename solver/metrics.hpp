@@ -48,6 +48,8 @@ struct RunFigures {
   double residence_half_life = -1;  ///< s until half the injected mass has left; -1 if not reached
   double time_above_threshold = 0;  ///< s during which some target cell was at or above threshold
   double max_coverage = 0;          ///< largest coverage seen
+  double coverage_time = 0;         ///< s, integral of coverage over time (trapezoid rule)
+  double time_half_covered = 0;     ///< s during which coverage >= 0.5 (linear between outputs)
   double peak = 0;                  ///< largest concentration seen, kg/m^3
   double systemic_fraction = 0;     ///< to blood at the end, fraction of the injected mass
 };

@@ -58,6 +58,22 @@ TEST(Metrics, ResidenceHalfLifeOfFirstOrderClearance) {
   EXPECT_DOUBLE_EQ(f.time_above_threshold, 3600.0);  // c = 0.49 < 0.5 after one hour
 }
 
+TEST(Metrics, CoverageTimeAndTimeHalfCovered) {
+  // Coverage 0 -> 1 -> 0.25 -> 0.75 at hourly outputs: the integral is the trapezoid sum and the
+  // time at or above 50 % follows the linear crossings (0.5 h + 1/3 h + 1/2 h).
+  std::vector<ComponentMetrics> series(4);
+  const double coverage[] = {0.0, 1.0, 0.25, 0.75};
+  for (int n = 0; n < 4; ++n) {
+    series[n].time = 3600.0 * n;
+    series[n].coverage = coverage[n];
+    series[n].in_tissue = 1.0;
+  }
+  const RunFigures f = summarise(series);
+  EXPECT_DOUBLE_EQ(f.coverage_time, 3600.0 * (0.5 + 0.625 + 0.5));
+  EXPECT_NEAR(f.time_half_covered, 3600.0 * (0.5 + 2.0 / 3.0 + 0.5), 1e-9);
+  EXPECT_DOUBLE_EQ(f.max_coverage, 1.0);
+}
+
 TEST(Deposit, FillsTheFluidNearestTheTipAtTheSyringeConcentration) {
   const Grid grid{40, 40, 20, 0.1e-3, 0.1e-3};
   const Tissue tissue{{Layer{"papillary", 0.4e-3, 0.35}, Layer{"reticular", 1.6e-3, 0.3}}};
