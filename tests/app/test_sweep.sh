@@ -44,6 +44,13 @@ check sweep-h5 0 '^8 8 ok' -- "$python" -c "
 import h5py
 f = h5py.File('$work/a/sweep.h5', 'r')
 print(len(f['cases/id']), len(f['metrics/caffeine/max_coverage']), f['cases/status'][0].decode())"
+check plot 0 'wrote .*plot_dexpanthenol_coverage_time_s_vs_injections_0_spacing.png \(4 lines' -- "$mesosim" sweep "$sweeps/spacing_quick.toml" --out "$work/a" --plot dexpanthenol:coverage_time_s --x injections.0.spacing --by injections.0.depth
+check plot-is-a-picture 0 '^PNG 1000 650$' -- "$python" -c "
+import struct
+data = open('$work/a/plot_dexpanthenol_coverage_time_s_vs_injections_0_spacing.png', 'rb').read(24)
+print('PNG' if data[1:4] == b'PNG' else 'not a PNG', *struct.unpack('>II', data[16:24]))"
+check plot-non-numeric-x 2 "injections.0.cocktail: value '[a-z]+' is not a number" -- "$mesosim" sweep "$sweeps/spacing_quick.toml" --out "$work/a" --plot dexpanthenol:coverage_time_s --x injections.0.cocktail
+check plot-unknown-column 2 'no such column.*choose from' -- "$mesosim" sweep "$sweeps/spacing_quick.toml" --out "$work/a" --plot dexpanthenol:nothing --x injections.0.spacing
 check sweep-1-job 0 'sweep finished' -- "$mesosim" sweep "$sweeps/spacing_quick.toml" --out "$work/b" --jobs 1 --quiet
 same_table one-vs-two-jobs "$work/a/sweep.csv" "$work/b/sweep.csv"
 check refuse-existing 2 'already holds cases of this sweep; continue it with --resume' -- "$mesosim" sweep "$sweeps/spacing_quick.toml" --out "$work/a"
