@@ -55,14 +55,39 @@ ComponentMetrics measure(const TransportModel& model, const TransportState& stat
     peak = std::max(peak, partition[k] * peak_u);
   }
   m.peak = peak;
+  // Fixed-size chunks summed in parallel and combined in chunk order: the same result for any
+  // thread count.
+  constexpr std::size_t chunk = 4096;
+  const std::size_t n_chunks = (target_cells.size() + chunk - 1) / chunk;
+  std::vector<double> chunk_sum(n_chunks), chunk_squares(n_chunks), chunk_peak(n_chunks);
+  std::vector<std::size_t> chunk_above(n_chunks);
+  const std::size_t plane = g.plane_size();
+#pragma omp parallel for schedule(static)
+  for (std::size_t q = 0; q < n_chunks; ++q) {
+    CompensatedSum sum, squares;
+    double peak_here = 0.0;
+    std::size_t above_here = 0;
+    const std::size_t end = std::min(target_cells.size(), (q + 1) * chunk);
+    for (std::size_t t = q * chunk; t < end; ++t) {
+      const std::size_t cell = target_cells[t];
+      const double value = partition[cell / plane] * state.u(c, cell);
+      peak_here = std::max(peak_here, value);
+      if (value >= threshold) ++above_here;
+      sum.add(value);
+      squares.add(value * value);
+    }
+    chunk_sum[q] = sum.value();
+    chunk_squares[q] = squares.value();
+    chunk_peak[q] = peak_here;
+    chunk_above[q] = above_here;
+  }
   CompensatedSum sum, sum_squares;
   std::size_t above = 0;
-  for (std::size_t cell : target_cells) {
-    const double value = partition[cell / g.plane_size()] * state.u(c, cell);
-    m.peak_in_target = std::max(m.peak_in_target, value);
-    if (value >= threshold) ++above;
-    sum.add(value);
-    sum_squares.add(value * value);
+  for (std::size_t q = 0; q < n_chunks; ++q) {
+    sum.add(chunk_sum[q]);
+    sum_squares.add(chunk_squares[q]);
+    m.peak_in_target = std::max(m.peak_in_target, chunk_peak[q]);
+    above += chunk_above[q];
   }
   const double n = double(target_cells.size());
   m.coverage = double(above) / n;
