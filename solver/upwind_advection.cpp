@@ -6,6 +6,10 @@
 
 namespace mesosim {
 
+namespace {
+constexpr unsigned char quiet = 255;  // a cell with no flow through any face and nothing drained
+}  // namespace
+
 UpwindAdvection::UpwindAdvection(const TransportModel& pressure_model)
     : model_(pressure_model), planes_(std::size_t(pressure_model.grid().nz)) {
   const Boundaries& bc = model_.boundaries();
@@ -16,6 +20,7 @@ UpwindAdvection::UpwindAdvection(const TransportModel& pressure_model)
     side_factor_[side] = side == bottom ? (sink ? 1.0 : 0.0) : (sink ? 2.0 : 0.0);
   }
   order_.reserve(model_.grid().n_cells());
+  inflows_.assign(model_.grid().n_cells(), 0);
 }
 
 template <class Visit>
@@ -61,24 +66,38 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
         const std::size_t cell = g.index(i, j, k);
         const double pc = p[cell];
         double net_out = 0.0;
+        int inflows = 0;
+        bool exchanges = false;
         // W = (tau g)(p_cell - p_neighbour): the same product, with opposite sign, in the neighbour.
         for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int side, double conductance) {
           const double volume = (tau * conductance) * (pc - (neighbour >= 0 ? p[neighbour] : 0.0));
           net_out += volume;
+          exchanges |= volume != 0.0;
+          if (volume < 0.0 && neighbour >= 0) ++inflows;
           if (side >= 0) ledger.boundary[side] += volume;
         });
         const double drained = drain_rate * pc;
         ledger.lymph += drained;
         e_after[cell] = e_before[cell] - net_out - drained;
+        inflows_[cell] = exchanges || drained != 0.0 ? static_cast<unsigned char>(inflows) : quiet;
       }
   }
   book_planes(planes_.data(), g.nz, g.cell_volume(), fluid);
-  // Upstream before downstream: decreasing p, ties by cell index (they exchange no fluid).
-  order_.resize(g.n_cells());
-  for (std::size_t cell = 0; cell < g.n_cells(); ++cell) order_[cell] = {p[cell], cell};
-  std::sort(order_.begin(), order_.end(), [](const auto& a, const auto& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  });
+  // Kahn's algorithm: start from the cells fed by no neighbour (in index order), release each
+  // downstream neighbour when its last feeder is done. Quiet cells (no flow, no drain) keep e and
+  // u exactly and are left out.
+  order_.clear();
+  for (std::size_t cell = 0; cell < g.n_cells(); ++cell)
+    if (inflows_[cell] == 0) order_.push_back(cell);
+  const std::size_t plane = g.plane_size();
+  for (std::size_t head = 0; head < order_.size(); ++head) {
+    const std::size_t cell = order_[head];
+    const int k = int(cell / plane), j = int((cell % plane) / std::size_t(g.nx)), i = int(cell % std::size_t(g.nx));
+    const double pc = p[cell];
+    for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double) {
+      if (neighbour >= 0 && pc > p[neighbour] && --inflows_[neighbour] == 0) order_.push_back(std::size_t(neighbour));
+    });
+  }
 }
 
 void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_before, const double* e_after,
@@ -89,7 +108,8 @@ void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_befor
   CompensatedSum lymph;
   CompensatedSum lost[n_sides];
   const std::size_t plane = g.plane_size();
-  for (const auto& [pc, cell] : order_) {
+  for (const std::size_t cell : order_) {
+    const double pc = p[cell];
     const int k = int(cell / plane);
     const int j = int((cell % plane) / std::size_t(g.nx));
     const int i = int(cell % std::size_t(g.nx));

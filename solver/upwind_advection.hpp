@@ -1,15 +1,15 @@
 // Implicit (backward-Euler) first-order upwind advection of solutes by the fluid of one pressure
 // step. The fluid volume crossing a face over the step is W_f = tau g_f (p_cell - p_neighbour) for
 // one pressure field p (g_f the face conductance of make_pressure_model; p = 0 beyond sink faces),
-// so fluid always flows from higher to lower p: ordered by decreasing p, the implicit upwind
-// system is triangular and one pass in that order solves it exactly (direct, no iteration, any
-// Courant number, non-negative). The same W_f and the drained volume tau chi p give every cell's
+// so fluid always flows from higher to lower p and the flow graph has no cycle: in an order where
+// every cell comes after the cells that feed it (a topological order of that graph, found in O(N)
+// by Kahn's algorithm) the implicit upwind system is triangular, and one pass solves it exactly
+// (direct, no iteration, any Courant number, non-negative). The same W_f and the drained volume tau chi p give every cell's
 // new excess fluid, e_after = e_before + inflow - outflow - drained, so solute and fluid
 // balances use identical volumes and fluid at the tissue's concentration leaves c unchanged.
 #pragma once
 
 #include <cstddef>
-#include <utility>
 #include <vector>
 
 #include "solver/mass_ledger.hpp"
@@ -55,7 +55,8 @@ class UpwindAdvection {
   double side_factor_[n_sides];  // lateral sides: 2 for a sink, 0 closed; bottom: 1 if a sink
   double tau_ = 0.0;
   const double* p_ = nullptr;
-  std::vector<std::pair<double, std::size_t>> order_;  // (p, cell) by decreasing p, then cell
+  std::vector<std::size_t> order_;       // cells that exchange or drain fluid, upstream first
+  std::vector<unsigned char> inflows_;   // per cell: faces it receives fluid through (255 = quiet)
   std::vector<PlaneLedger> planes_;
 };
 
