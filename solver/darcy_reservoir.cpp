@@ -18,6 +18,7 @@ DarcyLineCoefficients DarcyReservoir::LineSet::view(int c, std::size_t offset_ce
                                                     int n) const {
   DarcyLineCoefficients line;
   line.n = n;
+  line.periodic = periodic;
   line.capacity = capacity[c].data() + offset_cell;
   line.fp = fp[c].data() + offset_cell;
   line.diffusion = diffusion[c].data() + offset_face;
@@ -36,10 +37,6 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
       excess_(grid, 1),
       step_start_(grid, 1),
       excess_after_(grid, 1) {
-  for (int side = 0; side < n_sides; ++side)
-    if (boundaries.of(side) == BoundaryKind::periodic)
-      throw InputError(std::string("darcy reservoir: periodic side '") + side_name(side) +
-                       "' is not supported; use no_flux or sink");
   if (settings_.steps_per_injection < 1) throw InputError("darcy reservoir: steps per injection must be >= 1");
   if (!(settings_.max_excess_change > 0.0 && settings_.max_excess_change <= 1.0))
     throw InputError("darcy reservoir: max_excess_change must be in (0, 1]");
@@ -71,10 +68,15 @@ void DarcyReservoir::build_lines() {
     set.capacity.assign(n_comp, std::vector<double>(cells));
     set.fp = set.capacity;
     set.diffusion.assign(n_comp, std::vector<double>(faces));
+    set.periodic = low == BoundaryKind::periodic;
     auto fill_faces = [&](double* faces_of_line, double face) {
-      faces_of_line[0] = low == BoundaryKind::sink ? 2.0 * face : 0.0;
+      // A periodic line's wrapped face is both faces[0] and faces[n].
+      auto end = [&](BoundaryKind kind) {
+        return kind == BoundaryKind::sink ? 2.0 * face : kind == BoundaryKind::periodic ? face : 0.0;
+      };
+      faces_of_line[0] = end(low);
       for (int f = 1; f < n; ++f) faces_of_line[f] = face;
-      faces_of_line[n] = high == BoundaryKind::sink ? 2.0 * face : 0.0;
+      faces_of_line[n] = end(high);
     };
     for (int k = 0; k < g.nz; ++k) {
       const std::size_t oc = std::size_t(k) * std::size_t(n), of = std::size_t(k) * std::size_t(n + 1);
@@ -331,7 +333,7 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
     scratch_.resize(n_threads);
     for (ThreadScratch& s : scratch_) {
       s.e_line.resize(size);
-      s.work.resize(2 * size);
+      s.work.resize(4 * size);
     }
   }
   at_rest_ = false;

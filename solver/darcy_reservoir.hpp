@@ -15,8 +15,8 @@
 // drained at once (booked to lymph with its solute, counted in stats().released_volume) and the
 // solutes continue with the plain transport Integrator, so a run after the injections costs what
 // a run without the reservoir costs.
-// Not handled: periodic sides (InputError), nonlinear compliance; the diffusive conductance keeps
-// phi0 inside the bleb (only the capacity sees phi0 + e).
+// Not handled: nonlinear compliance; the diffusive conductance keeps phi0 inside the bleb (only the
+// capacity sees phi0 + e).
 #pragma once
 
 #include <functional>
@@ -65,7 +65,7 @@ struct DarcyStats {
 
 class DarcyReservoir {
  public:
-  /// Builds the solute and pressure models (InputError on invalid input or periodic sides).
+  /// Builds the solute and pressure models (InputError on invalid input).
   DarcyReservoir(const Grid& grid, const Boundaries& boundaries, const Tissue& tissue,
                  const std::vector<Component>& components, const DarcySettings& settings = {});
   // The rest integrator refers to solute_model(): a reservoir stays where it was built.
@@ -118,6 +118,7 @@ class DarcyReservoir {
   };
   struct LineSet {                // coefficient storage for one family of lines
     std::vector<std::vector<double>> capacity, fp, diffusion;  // [component]
+    bool periodic = false;
     DarcyLineCoefficients view(int c, std::size_t offset_cell, std::size_t offset_face, int n) const;
   };
   struct ThreadScratch {

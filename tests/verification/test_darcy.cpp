@@ -77,7 +77,7 @@ double ogata_banks_error(int n, double length, double t, double courant) {
   const Grid grid{n, 1, 1, h, h};
   const TransportModel pressure = make_pressure_model(grid, bc, Tissue{{layer}});
   UpwindAdvection advection(pressure);
-  std::vector<double> p(n), e(n, 0.0), e_after(n), u(n, 0.0), work(2 * n);
+  std::vector<double> p(n), e(n, 0.0), e_after(n), u(n, 0.0), work(4 * n);
   for (int i = 0; i < n; ++i) p[i] = -(i + 0.5) * q * h / conductivity;
   const std::vector<double> capacity{phi}, one{1.0};
   const AdvectedSolute solute{capacity.data(), one.data(), one.data()};
@@ -179,7 +179,7 @@ TEST(DarcyKernels, DiffusionSweepIsConservativeKeepsUniformAndNonNegative) {
   line.capacity = capacity.data();
   line.fp = fp.data();
   line.diffusion = diffusion.data();
-  std::vector<double> u(n, 2.5), work(2 * n);
+  std::vector<double> u(n, 2.5), work(4 * n);
   diffusion_line(line, 1e3, e.data(), 2.5, 2.5, u.data(), 1, work.data());
   for (int m = 0; m < n; ++m) EXPECT_NEAR(u[m] / 2.5, 1.0, 1e-14) << m;
   std::vector<double> spike(n, 0.0);
@@ -192,6 +192,20 @@ TEST(DarcyKernels, DiffusionSweepIsConservativeKeepsUniformAndNonNegative) {
     after += (capacity[m] + e[m]) * spike[m];
   }
   EXPECT_NEAR(before, after + out.start + out.end, 1e-15);
+  // Periodic: the wrapped face is diffusion[0] = diffusion[n]; uniform stays, the amount stays.
+  line.periodic = true;
+  diffusion[n] = diffusion[0];
+  std::vector<double> wrapped(n, 2.5);
+  const DarcyLineOutflow none = diffusion_line(line, 1e3, e.data(), 0.0, 0.0, wrapped.data(), 1, work.data());
+  for (int m = 0; m < n; ++m) EXPECT_NEAR(wrapped[m] / 2.5, 1.0, 1e-14) << m;
+  EXPECT_EQ(none.start + none.end, 0.0);
+  std::fill(wrapped.begin(), wrapped.end(), 0.0);
+  wrapped[0] = 1.0;  // next to the wrapped face
+  diffusion_line(line, 1e3, e.data(), 0.0, 0.0, wrapped.data(), 1, work.data());
+  double total = 0.0;
+  for (int m = 0; m < n; ++m) total += (capacity[m] + e[m]) * wrapped[m];
+  EXPECT_NEAR(total, capacity[0] + e[0], 1e-14);
+  EXPECT_GT(wrapped[n - 1], wrapped[n / 2]);  // it crossed the wrapped face
 }
 
 // ---------------------------------------------------------------- pressure
@@ -272,16 +286,50 @@ TEST(DarcyPressure, SweepsConvergeToTheStageOnePressureAtFirstOrder) {
 
 // ---------------------------------------------------------------- coupled solver
 
-TEST(Darcy, FluidAtTheTissueConcentrationKeepsItUniformInLayeredTissue) {
-  // No solute sinks; the drained fluid (chi p c) takes c with it. Closed sides: a sink side would
-  // hold c = 0 outside. D differs per layer (P = f = 1, so c = u).
+/// Concentration field 10 s after a 2 s injection (fluid not yet at rest), with `refinement`
+/// times the default steps per injection and 1 / refinement times the default change of e per step.
+std::vector<double> coupled_run(double refinement, long& n_steps) {
+  Boundaries bc;
+  bc.set_x(BoundaryKind::sink);
+  bc.bottom = BoundaryKind::sink;
+  DarcySettings settings;
+  settings.steps_per_injection = int(std::lround(5 * refinement));
+  settings.max_excess_change = 0.2 / refinement;
+  DarcyReservoir reservoir(small_grid, bc, layered_tissue(), {testing::uniform_component(3, 3e-10, 5e-4)}, settings);
+  reservoir.add_injection(small_injection({10.0}));
+  TransportState solutes = reservoir.make_state();
+  reservoir.advance_to(solutes, 10.0);
+  EXPECT_FALSE(reservoir.at_rest());
+  n_steps = reservoir.stats().n_coupled_steps;
+  return solutes.u.raw();
+}
+
+TEST(Darcy, CoupledStepsConvergeAtFirstOrderInTime) {
+  long n_reference = 0;
+  const std::vector<double> reference = coupled_run(32.0, n_reference);
+  const double peak = *std::max_element(reference.begin(), reference.end());
+  std::vector<double> errors;
+  for (const double refinement : {1.0, 2.0, 4.0}) {
+    long n_steps = 0;
+    const std::vector<double> u = coupled_run(refinement, n_steps);
+    double worst = 0.0;
+    for (std::size_t n = 0; n < u.size(); ++n) worst = std::max(worst, std::abs(u[n] - reference[n]));
+    errors.push_back(worst / peak);
+    std::printf("refinement %.0f: %ld steps, max error / peak %.3e (reference %ld steps)\n", refinement, n_steps,
+                worst / peak, n_reference);
+  }
+  EXPECT_NEAR(errors[0] / errors[1], 2.0, 0.5);
+  EXPECT_NEAR(errors[1] / errors[2], 2.0, 0.5);
+}
+
+void check_uniform_concentration_is_kept(const Boundaries& bc) {
   SoluteInLayer a, b, c;
   a.diffusivity = 3e-10;
   b.diffusivity = 1e-10;
   c.diffusivity = 5e-10;
   DarcySettings settings;
   settings.at_rest.tolerance = 1e-3;
-  DarcyReservoir reservoir(small_grid, Boundaries{}, layered_tissue(), {Component{"uniform", {a, b, c}}}, settings);
+  DarcyReservoir reservoir(small_grid, bc, layered_tissue(), {Component{"uniform", {a, b, c}}}, settings);
   const double c0 = 7.0;
   reservoir.add_injection(small_injection({c0}));
   DarcyInjection second = small_injection({c0});
@@ -308,6 +356,16 @@ TEST(Darcy, FluidAtTheTissueConcentrationKeepsItUniformInLayeredTissue) {
   EXPECT_GT(reservoir.stats().n_rest_steps, 0);
 }
 
+TEST(Darcy, FluidAtTheTissueConcentrationKeepsItUniformInLayeredTissue) {
+  // No solute sinks; the drained fluid (chi p c) takes c with it. No sink sides: they hold c = 0
+  // outside. D differs per layer (P = f = 1, so c = u). Closed box, then periodic sides.
+  check_uniform_concentration_is_kept(Boundaries{});
+  Boundaries periodic;
+  periodic.set_x(BoundaryKind::periodic);
+  periodic.set_y(BoundaryKind::periodic);
+  check_uniform_concentration_is_kept(periodic);
+}
+
 /// Two sinks-and-binding components, partition and available fraction, sink sides and bottom.
 std::vector<Component> demanding_components() {
   SoluteInLayer a, b, c;
@@ -331,11 +389,7 @@ std::vector<Component> demanding_components() {
   return {small, large};
 }
 
-TEST(Darcy, FluidAndSoluteLedgersCloseAtEveryStep) {
-  Boundaries bc;
-  bc.set_x(BoundaryKind::sink);
-  bc.y_low = BoundaryKind::sink;
-  bc.bottom = BoundaryKind::sink;
+void check_ledgers_at_every_step(const Boundaries& bc) {
   DarcyReservoir reservoir(small_grid, bc, layered_tissue(), demanding_components());
   reservoir.add_injection(small_injection({5.0, 2.0}));
   TransportState solutes = reservoir.make_state();
@@ -359,18 +413,36 @@ TEST(Darcy, FluidAndSoluteLedgersCloseAtEveryStep) {
   EXPECT_GE(lowest, 0.0);
   EXPECT_NEAR(fluid.injected, 0.5e-9, 1e-12 * 0.5e-9);
   EXPECT_NEAR(solutes.ledger[0].injected, 0.5e-9 * 5.0, 1e-12 * 2.5e-9);
-  EXPECT_GT(fluid.boundary[x_low], 0.0);
-  EXPECT_GT(fluid.boundary[bottom], 0.0);
-  EXPECT_EQ(fluid.boundary[y_high], 0.0);
+  for (int side = 0; side < n_sides; ++side)
+    if (bc.of(side) == BoundaryKind::sink)
+      EXPECT_GT(fluid.boundary[side], 0.0) << side_name(side);
+    else
+      EXPECT_EQ(fluid.boundary[side], 0.0) << side_name(side);
   EXPECT_TRUE(reservoir.at_rest());
   EXPECT_LT(reservoir.stats().released_volume, 1e-3 * fluid.injected);
   for (int c = 0; c < 2; ++c) {
     EXPECT_GT(solutes.ledger[c].to_lymph, 0.0);  // chi p c (and k_L for "small")
-    EXPECT_GT(solutes.ledger[c].boundary[x_low], 0.0);
-    EXPECT_EQ(solutes.ledger[c].boundary[y_high], 0.0);
+    for (int side = 0; side < n_sides; ++side)
+      if (bc.of(side) == BoundaryKind::sink)
+        EXPECT_GT(solutes.ledger[c].boundary[side], 0.0) << side_name(side);
+      else
+        EXPECT_EQ(solutes.ledger[c].boundary[side], 0.0) << side_name(side);
   }
   // At rest the generic ledger (static capacity) agrees: the reservoir holds no fluid any more.
   for (int c = 0; c < 2; ++c) EXPECT_LE(std::abs(mesosim::ledger_residual(reservoir.solute_model(), solutes, c)), 1e-12);
+}
+
+TEST(Darcy, FluidAndSoluteLedgersCloseAtEveryStep) {
+  Boundaries bc;  // mixed: y_high closed
+  bc.set_x(BoundaryKind::sink);
+  bc.y_low = BoundaryKind::sink;
+  bc.bottom = BoundaryKind::sink;
+  check_ledgers_at_every_step(bc);
+  Boundaries periodic;
+  periodic.set_x(BoundaryKind::periodic);
+  periodic.set_y(BoundaryKind::periodic);
+  periodic.bottom = BoundaryKind::sink;
+  check_ledgers_at_every_step(periodic);
 }
 
 TEST(Darcy, NoNegativeConcentrationAtASharpFront) {
