@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
+
+#include "models/error.hpp"
 
 #include "solver/darcy_reservoir.hpp"
 #include "solver/pressure_solver.hpp"
@@ -532,6 +535,53 @@ TEST(Darcy, InjectedSoluteSpreadsAlongTheMoreConductiveLayer) {
               above * 1e3, below * 1e3, upper / lower);
   EXPECT_GT(above, 1.5 * below);
   EXPECT_GT(upper, 3.0 * lower);
+}
+
+TEST(Darcy, AtRestItIsThePlainIntegrator) {
+  // Once the fluid is at rest the reservoir hands the solutes to the plain adaptive integrator:
+  // from the same state, a separate plain Integrator gives the same field bit for bit.
+  Boundaries bc;
+  bc.set_x(BoundaryKind::sink);
+  bc.bottom = BoundaryKind::sink;
+  DarcyReservoir reservoir(small_grid, bc, layered_tissue(), demanding_components());
+  reservoir.add_injection(small_injection({5.0, 2.0}));
+  TransportState solutes = reservoir.make_state();
+  TransportState at_rest;
+  reservoir.advance_to(solutes, 600.0, [&](const TransportState& s) {
+    if (reservoir.stats().rest_time == s.time && at_rest.u.empty()) at_rest = s;  // just released
+  });
+  ASSERT_FALSE(at_rest.u.empty());
+  std::printf("at rest after %.1f s (%ld coupled steps), then %ld plain steps\n", reservoir.stats().rest_time,
+              reservoir.stats().n_coupled_steps, reservoir.stats().n_rest_steps);
+  Integrator plain(reservoir.solute_model(), DarcySettings{}.at_rest);
+  plain.advance_to(at_rest, 600.0);
+  EXPECT_TRUE(at_rest.u.raw() == solutes.u.raw());
+  EXPECT_TRUE(at_rest.bound.raw() == solutes.bound.raw());
+  EXPECT_GT(reservoir.stats().n_rest_steps, 1);
+}
+
+TEST(Darcy, InjectionsAreCheckedWhenAdded) {
+  DarcyReservoir reservoir(small_grid, Boundaries{}, layered_tissue(), demanding_components());
+  auto refused = [&](DarcyInjection injection, const char* why) {
+    try {
+      reservoir.add_injection(injection);
+      ADD_FAILURE() << "accepted: " << why;
+    } catch (const InputError& error) {
+      EXPECT_NE(std::string(error.what()).find(why), std::string::npos) << error.what();
+    }
+  };
+  refused(small_injection({1.0}), "2 components");
+  DarcyInjection outside = small_injection({1.0, 1.0});
+  outside.x = 5e-3;
+  refused(outside, "outside the tissue block");
+  DarcyInjection empty = small_injection({1.0, 1.0});
+  empty.volume = 0.0;
+  refused(empty, "volume must be positive");
+  DarcyInjection negative = small_injection({1.0, -1.0});
+  refused(negative, "must not be negative");
+  TransportState solutes = reservoir.make_state();
+  reservoir.advance_to(solutes, 10.0);
+  refused(small_injection({1.0, 1.0}), "before the current time");  // starts at 1 s
 }
 
 TEST(Darcy, RunsAreBitwiseDeterministicForAThreadCount) {
