@@ -7,7 +7,8 @@
 //          adaptive implicit integrator (tolerance 1e-3), as the program runs today.
 // Reports steps, wall time and cost per step of each phase, and the cost of the pieces of a coupled
 // step (direct pressure solve, advection) timed alone.
-//   bench_darcy [THREADS] [HOURS] [CELL_UM]      (benchmarks/run_darcy.sh: 1 and 2 threads)
+//   bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS]
+//   (benchmarks/run_darcy.sh: 1 and 2 threads at the defaults 3 h, 200 um, 0.1, 1e-4)
 #include <omp.h>
 
 #include <chrono>
@@ -111,7 +112,7 @@ constexpr double depth = 1e-3;         // m
 
 int main(int argc, char** argv) {
   try {
-    if (argc > 4) throw InputError("usage: bench_darcy [THREADS] [HOURS] [CELL_UM]");
+    if (argc > 6) throw InputError("usage: bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS]");
     if (argc > 1) omp_set_num_threads(bench::parse_int(argv[1], "THREADS", 1, 1024));
     const double hours = argc > 2 ? bench::parse_positive(argv[2], "HOURS") : 3.0;
     const int cell_um = argc > 3 ? bench::parse_int(argv[3], "CELL_UM", 50, 1000) : 200;
@@ -129,6 +130,10 @@ int main(int argc, char** argv) {
 
     // --- darcy
     DarcySettings settings;
+    if (argc > 4) settings.max_excess_change = bench::parse_positive(argv[4], "MAX_EXCESS_CHANGE");
+    if (argc > 5) settings.rest_excess = bench::parse_positive(argv[5], "REST_EXCESS");
+    std::printf("coupled steps: %d per injection, then max change of e %.3g of its peak per step; rest below e = %.1e\n",
+                settings.steps_per_injection, settings.max_excess_change, settings.rest_excess);
     DarcyReservoir reservoir(grid, sides, tissue, {small_molecule()}, settings);
     DarcyInjection injection;
     injection.x = x0;
@@ -174,7 +179,7 @@ int main(int argc, char** argv) {
                 1e3 * at_end_of_injection.diameter, 1e3 * at_end_of_injection.thickness,
                 1e-3 * at_end_of_injection.peak_pressure, 1e3 * at_end_of_injection.peak_elevation, worst_fluid,
                 worst_solute, lowest);
-    std::printf("  after %.2f h: %.4f of the dose in tissue, %.4f to blood, %.4f to lymph, %.4f out of the sides\n",
+    std::printf("  after %.2f h: %.5f of the dose in tissue, %.5f to blood, %.5f to lymph, %.5f out of the sides\n",
                 hours, reservoir.mass_in_fluid(solutes, 0) / dose, ledger.to_blood / dose, ledger.to_lymph / dose,
                 (ledger.removed() - ledger.to_blood - ledger.to_lymph - ledger.degraded) / dose);
 
