@@ -17,6 +17,15 @@
 // a run without the reservoir costs.
 // Not handled: nonlinear compliance; the diffusive conductance keeps phi0 inside the bleb (only the
 // capacity sees phi0 + e).
+// Use:
+//   DarcyReservoir reservoir(grid, boundaries, tissue, components);          // DarcySettings optional
+//   reservoir.add_injection({x, y, depth, volume, start, duration, tip_radius, {c_1, ..., c_n}});
+//   TransportState solutes = reservoir.make_state();
+//   reservoir.advance_to(solutes, t_output, on_step);   // repeat per output time; lands exactly
+//   reservoir.bleb(0.1); reservoir.fluid().ledger[0]; solutes.ledger[c]; reservoir.mass_in_fluid(solutes, c);
+// Concentrations are c = P u as everywhere (concentration() in transport_state.hpp). While the
+// fluid is not at rest, amounts in the tissue must come from this class (mass_in_fluid,
+// ledger_residual): the generic helpers and metrics.hpp use the static capacity phi0 f P.
 #pragma once
 
 #include <functional>
@@ -24,18 +33,19 @@
 #include <vector>
 
 #include "solver/darcy_line.hpp"
-#include "solver/pressure_solver.hpp"
-#include "solver/upwind_advection.hpp"
 #include "solver/integrator.hpp"
+#include "solver/pressure_solver.hpp"
 #include "solver/reservoir.hpp"
 #include "solver/source.hpp"
+#include "solver/time_stepper.hpp"
 #include "solver/transport_model.hpp"
 #include "solver/transport_state.hpp"
-#include "solver/time_stepper.hpp"
+#include "solver/upwind_advection.hpp"
 
 namespace mesosim {
 
-/// Step control of the coupled solver.
+/// Step control of the coupled solver. Measured on bench_darcy (3 h after 0.05 mL): outcome
+/// fractions move by at most 0.43 % between max_excess_change 0.05 and 0.1 (306 vs 170 coupled steps).
 struct DarcySettings {
   int steps_per_injection = 20;   ///< equal coupled steps across each injection (and between starts and ends)
   double max_excess_change = 0.1; ///< after injections: largest |change of e| per step / peak e
@@ -54,6 +64,7 @@ struct DarcyInjection {
   std::vector<double> concentration;  ///< kg/m^3 (mg/mL) per component in the syringe
 };
 
+/// Counters of a run, for reports and benchmarks.
 struct DarcyStats {
   long n_coupled_steps = 0;          ///< steps of the coupled solver
   long n_rest_steps = 0;             ///< accepted steps of the plain integrator
