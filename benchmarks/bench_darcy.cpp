@@ -7,8 +7,9 @@
 //          adaptive implicit integrator (tolerance 1e-3), as the program runs today.
 // Reports steps, wall time and cost per step of each phase, and the cost of the pieces of a coupled
 // step (direct pressure solve, advection) timed alone.
-//   bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS]
-//   (benchmarks/run_darcy.sh: 1 and 2 threads at the defaults 3 h, 200 um, 0.1, 1e-4)
+//   bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS] [COMPONENTS]
+//   (benchmarks/run_darcy.sh: 1 and 2 threads at the defaults 3 h, 200 um, 0.1, 1e-4, 1 component;
+//   COMPONENTS copies of the small molecule measure the cost per component)
 #include <omp.h>
 
 #include <chrono>
@@ -112,7 +113,11 @@ constexpr double depth = 1e-3;         // m
 
 int main(int argc, char** argv) {
   try {
-    if (argc > 6) throw InputError("usage: bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS]");
+    if (argc > 7)
+      throw InputError("usage: bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS] [COMPONENTS]");
+    const int n_components = argc > 6 ? bench::parse_int(argv[6], "COMPONENTS", 1, 16) : 1;
+    const std::vector<Component> cocktail(std::size_t(n_components), small_molecule());
+    const std::vector<double> syringes(std::size_t(n_components), syringe);
     if (argc > 1) omp_set_num_threads(bench::parse_int(argv[1], "THREADS", 1, 1024));
     const double hours = argc > 2 ? bench::parse_positive(argv[2], "HOURS") : 3.0;
     const int cell_um = argc > 3 ? bench::parse_int(argv[3], "CELL_UM", 50, 1000) : 200;
@@ -125,8 +130,9 @@ int main(int argc, char** argv) {
     const Tissue tissue = bench::layered_skin(grid.depth());
     const double t_end = hours * 3600.0;
     const double x0 = 0.5 * grid.length_x(), y0 = 0.5 * grid.length_y();
-    std::printf("darcy benchmark: %d x %d x %d cells of %d um, %d thread(s), %.2f h after a 0.05 mL injection in 5 s\n",
-                grid.nx, grid.ny, grid.nz, cell_um, omp_get_max_threads(), hours);
+    std::printf("darcy benchmark: %d x %d x %d cells of %d um, %d component(s), %d thread(s), %.2f h after a 0.05 mL "
+                "injection in 5 s\n",
+                grid.nx, grid.ny, grid.nz, cell_um, n_components, omp_get_max_threads(), hours);
 
     // --- darcy
     DarcySettings settings;
@@ -134,7 +140,7 @@ int main(int argc, char** argv) {
     if (argc > 5) settings.rest_excess = bench::parse_positive(argv[5], "REST_EXCESS");
     std::printf("coupled steps: %d per injection, then max change of e %.3g of its peak per step; rest below e = %.1e\n",
                 settings.steps_per_injection, settings.max_excess_change, settings.rest_excess);
-    DarcyReservoir reservoir(grid, sides, tissue, {small_molecule()}, settings);
+    DarcyReservoir reservoir(grid, sides, tissue, cocktail, settings);
     DarcyInjection injection;
     injection.x = x0;
     injection.y = y0;
@@ -143,7 +149,7 @@ int main(int argc, char** argv) {
     injection.start = 0.0;
     injection.duration = duration;
     injection.tip_radius = std::max(0.15e-3, 0.75 * h);
-    injection.concentration = {syringe};
+    injection.concentration = syringes;
     reservoir.add_injection(injection);
     TransportState solutes = reservoir.make_state();
     // Ledger, bleb and minimum checks after each step are timed apart and left out of the wall times.
@@ -229,9 +235,9 @@ int main(int argc, char** argv) {
     }
 
     // --- plain: instant deposit + the adaptive implicit integrator.
-    const TransportModel model(grid, sides, tissue, {small_molecule()});
+    const TransportModel model(grid, sides, tissue, cocktail);
     TransportState state(model);
-    Injection deposit{x0, y0, depth, volume, 0.0, "bench", {syringe}, "instant"};
+    Injection deposit{x0, y0, depth, volume, 0.0, "bench", syringes, "instant"};
     deposit_instant(model, state, deposit);
     IntegratorSettings plain_settings;
     Integrator integrator(model, plain_settings);
