@@ -560,6 +560,36 @@ TEST(Darcy, AtRestItIsThePlainIntegrator) {
   EXPECT_GT(reservoir.stats().n_rest_steps, 1);
 }
 
+TEST(Darcy, ComesToRestAndWakesUpForTheNextInjection) {
+  // Two injections 5 minutes apart (a session): coupled, at rest, coupled again, at rest again;
+  // the ledgers close throughout and the second injection is delivered exactly.
+  Boundaries bc;
+  bc.set_x(BoundaryKind::sink);
+  bc.bottom = BoundaryKind::sink;
+  DarcyReservoir reservoir(small_grid, bc, layered_tissue(), demanding_components());
+  reservoir.add_injection(small_injection({5.0, 2.0}));
+  DarcyInjection later = small_injection({1.0, 3.0});
+  later.start = 300.0;
+  later.x = 0.6e-3;
+  reservoir.add_injection(later);
+  TransportState solutes = reservoir.make_state();
+  double worst = 0.0, first_rest = -1.0;
+  reservoir.advance_to(solutes, 900.0, [&](const TransportState& s) {
+    worst = std::max({worst, std::abs(reservoir.fluid_ledger_residual()), std::abs(reservoir.ledger_residual(s, 0)),
+                      std::abs(reservoir.ledger_residual(s, 1))});
+    if (first_rest < 0 && reservoir.at_rest() && reservoir.stats().rest_time == s.time) first_rest = s.time;
+  });
+  std::printf("first rest at %.1f s, second at %.1f s; %ld coupled, %ld plain steps; worst ledger %.1e\n", first_rest,
+              reservoir.stats().rest_time, reservoir.stats().n_coupled_steps, reservoir.stats().n_rest_steps, worst);
+  EXPECT_GT(first_rest, 3.0);
+  EXPECT_LT(first_rest, 300.0);
+  EXPECT_GT(reservoir.stats().rest_time, 302.0);
+  EXPECT_TRUE(reservoir.at_rest());
+  EXPECT_LE(worst, 1e-12);
+  EXPECT_NEAR(reservoir.fluid().ledger[0].injected, 1e-9, 1e-12 * 1e-9);
+  EXPECT_NEAR(solutes.ledger[1].injected, 0.5e-9 * (2.0 + 3.0), 1e-12 * 2.5e-9);
+}
+
 TEST(Darcy, InjectionsAreCheckedWhenAdded) {
   DarcyReservoir reservoir(small_grid, Boundaries{}, layered_tissue(), demanding_components());
   auto refused = [&](DarcyInjection injection, const char* why) {
