@@ -14,6 +14,20 @@
 
 namespace mesosim {
 
+DarcyInjection darcy_injection(const Injection& injection, double rate, double tip_radius) {
+  if (!(rate > 0.0)) throw InputError("injection: the flow rate must be positive");
+  DarcyInjection darcy;
+  darcy.x = injection.x;
+  darcy.y = injection.y;
+  darcy.depth = injection.depth;
+  darcy.volume = injection.volume;
+  darcy.start = injection.time;
+  darcy.duration = injection.volume / rate;
+  darcy.tip_radius = tip_radius;
+  darcy.concentration = injection.concentration;
+  return darcy;
+}
+
 DarcyLineCoefficients DarcyReservoir::LineSet::view(int c, std::size_t offset_cell, std::size_t offset_face,
                                                     int n) const {
   DarcyLineCoefficients line;

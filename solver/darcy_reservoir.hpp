@@ -20,6 +20,7 @@
 // Use:
 //   DarcyReservoir reservoir(grid, boundaries, tissue, components);          // DarcySettings optional
 //   reservoir.add_injection({x, y, depth, volume, start, duration, tip_radius, {c_1, ..., c_n}});
+//   reservoir.add_injection(darcy_injection(scenario_injection, rate));      // or from a deposit
 //   TransportState solutes = reservoir.make_state();
 //   reservoir.advance_to(solutes, t_output, on_step);   // repeat per output time; lands exactly
 //   reservoir.bleb(0.1); reservoir.fluid().ledger[0]; solutes.ledger[c]; reservoir.mass_in_fluid(solutes, c);
@@ -32,6 +33,7 @@
 #include <limits>
 #include <vector>
 
+#include "models/injection.hpp"
 #include "solver/darcy_line.hpp"
 #include "solver/integrator.hpp"
 #include "solver/pressure_solver.hpp"
@@ -63,6 +65,10 @@ struct DarcyInjection {
   double tip_radius = 0.15e-3;        ///< m, the flow is spread over the cells within it
   std::vector<double> concentration;  ///< kg/m^3 (mg/mL) per component in the syringe
 };
+
+/// A scenario's deposit (models/injection.hpp: tip, volume, start time, concentrations) pushed at
+/// `rate` m^3/s through a tip of `tip_radius` m (InputError unless rate > 0).
+DarcyInjection darcy_injection(const Injection& injection, double rate, double tip_radius = 0.15e-3);
 
 /// Counters of a run, for reports and benchmarks.
 struct DarcyStats {

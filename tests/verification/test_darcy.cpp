@@ -612,6 +612,13 @@ TEST(Darcy, InjectionsAreCheckedWhenAdded) {
   TransportState solutes = reservoir.make_state();
   reservoir.advance_to(solutes, 10.0);
   refused(small_injection({1.0, 1.0}), "before the current time");  // starts at 1 s
+  // From a scenario's deposit: 0.05 mL at 0.01 mL/s lasts 5 s.
+  const DarcyInjection from_scenario =
+      darcy_injection(Injection{1e-3, 1e-3, 0.5e-3, 0.05e-6, 20.0, "cocktail", {2.0, 4.0}, "darcy"}, 0.01e-6);
+  EXPECT_DOUBLE_EQ(from_scenario.duration, 5.0);
+  EXPECT_EQ(from_scenario.start, 20.0);
+  EXPECT_EQ(from_scenario.concentration, (std::vector<double>{2.0, 4.0}));
+  EXPECT_THROW(darcy_injection(Injection{}, 0.0), InputError);
 }
 
 TEST(Darcy, RunsAreBitwiseDeterministicForAThreadCount) {
