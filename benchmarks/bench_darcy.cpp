@@ -7,7 +7,7 @@
 //          adaptive implicit integrator (tolerance 1e-3), as the program runs today.
 // Reports steps, wall time and cost per step of each phase, and the cost of the pieces of a coupled
 // step (direct pressure solve, advection) timed alone.
-//   bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS] [COMPONENTS]
+//   bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS] [COMPONENTS] [EXCESS_FLOOR]
 //   (benchmarks/run_darcy.sh: 1 and 2 threads at the defaults 3 h, 200 um, 0.1, 1e-4, 1 component;
 //   COMPONENTS copies of the small molecule measure the cost per component)
 #include <omp.h>
@@ -113,8 +113,9 @@ constexpr double depth = 1e-3;         // m
 
 int main(int argc, char** argv) {
   try {
-    if (argc > 7)
-      throw InputError("usage: bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS] [COMPONENTS]");
+    if (argc > 8)
+      throw InputError(
+          "usage: bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS] [COMPONENTS] [EXCESS_FLOOR]");
     const int n_components = argc > 6 ? bench::parse_int(argv[6], "COMPONENTS", 1, 16) : 1;
     const std::vector<Component> cocktail(std::size_t(n_components), small_molecule());
     const std::vector<double> syringes(std::size_t(n_components), syringe);
@@ -138,8 +139,10 @@ int main(int argc, char** argv) {
     DarcySettings settings;
     if (argc > 4) settings.max_excess_change = bench::parse_positive(argv[4], "MAX_EXCESS_CHANGE");
     if (argc > 5) settings.rest_excess = bench::parse_positive(argv[5], "REST_EXCESS");
-    std::printf("coupled steps: %d per injection, then max change of e %.3g of its peak per step; rest below e = %.1e\n",
-                settings.steps_per_injection, settings.max_excess_change, settings.rest_excess);
+    if (argc > 7) settings.excess_floor = bench::parse_positive(argv[7], "EXCESS_FLOOR");
+    std::printf("coupled steps: %d per injection, then max change of e %.3g of max(peak e, %.1e) per step; rest below "
+                "e = %.1e\n",
+                settings.steps_per_injection, settings.max_excess_change, settings.excess_floor, settings.rest_excess);
     DarcyReservoir reservoir(grid, sides, tissue, cocktail, settings);
     DarcyInjection injection;
     injection.x = x0;

@@ -56,6 +56,7 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
     throw InputError("darcy reservoir: max_excess_change must be in (0, 1]");
   if (!(settings_.max_step > 0.0)) throw InputError("darcy reservoir: max_step must be positive");
   if (!(settings_.rest_excess > 0.0)) throw InputError("darcy reservoir: rest_excess must be positive");
+  if (!(settings_.excess_floor >= 0.0)) throw InputError("darcy reservoir: excess_floor must not be negative");
   const Grid& g = solutes_.grid();
   fp_.resize(components.size());
   for (int c = 0; c < solutes_.n_components(); ++c) {
@@ -443,7 +444,8 @@ void DarcyReservoir::advance_to(TransportState& solutes, double t_end,
     }
     step(solutes, dt);
     if (clipped) solutes.time = fluid_.time = stop;
-    const double relative = last_peak_ > 0.0 ? last_change_ / last_peak_ : 0.0;
+    const double scale = std::max(last_peak_, settings_.excess_floor);
+    const double relative = scale > 0.0 ? last_change_ / scale : 0.0;
     const double factor = relative > 0.0 ? std::clamp(0.9 * settings_.max_excess_change / relative, 0.25, 2.0) : 2.0;
     next_step_ = clipped ? std::max(next_step_, dt * factor) : dt * factor;
     if (!injection_running(solutes.time) && last_peak_ < settings_.rest_excess) come_to_rest(solutes);
