@@ -94,8 +94,11 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
     const std::size_t cell = order_[head];
     const int k = int(cell / plane), j = int((cell % plane) / std::size_t(g.nx)), i = int(cell % std::size_t(g.nx));
     const double pc = p[cell];
-    for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double) {
-      if (neighbour >= 0 && pc > p[neighbour] && --inflows_[neighbour] == 0) order_.push_back(std::size_t(neighbour));
+    // The same volume as in the balance above (its negative there), so the counts match exactly
+    // even where a face conductance is 0 or the product underflows.
+    for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double conductance) {
+      if (neighbour >= 0 && (tau * conductance) * (pc - p[neighbour]) > 0.0 && --inflows_[neighbour] == 0)
+        order_.push_back(std::size_t(neighbour));
     });
   }
 }

@@ -448,6 +448,50 @@ TEST(Darcy, FluidAndSoluteLedgersCloseAtEveryStep) {
   check_ledgers_at_every_step(periodic);
 }
 
+/// Largest |e| below the layer, |c / c0 - 1| (if c0 > 0) and ledger residual over 60 s with K = 0
+/// in the middle layer and two injections: one above it, one into its top cell.
+void run_with_an_impermeable_layer(double c0, double& below, double& uniform, double& ledger) {
+  Tissue tissue = layered_tissue();
+  tissue.layers[1].hydraulic_conductivity = 0.0;
+  DarcyReservoir reservoir(small_grid, Boundaries{}, tissue, {testing::uniform_component(3, 3e-10)});
+  DarcyInjection above = small_injection({3.0});
+  above.depth = 0.25e-3;  // in the upper layer, 0.5 mm thick
+  reservoir.add_injection(above);
+  DarcyInjection inside = small_injection({3.0});
+  inside.x = 1.4e-3;
+  inside.depth = 0.55e-3;  // the top cell of the impermeable layer, under the first bleb
+  inside.tip_radius = 0.0;
+  reservoir.add_injection(inside);
+  TransportState solutes = reservoir.make_state();
+  if (c0 > 0) add_concentration(reservoir.solute_model(), solutes, 0, [&](double, double, double) { return c0; });
+  below = uniform = ledger = 0.0;
+  reservoir.advance_to(solutes, 60.0, [&](const TransportState& s) {
+    for (int k = 0; k < small_grid.nz; ++k)
+      if (small_grid.z_centre(k) > 1.2e-3)  // the lower layer
+        for (std::size_t n = 0; n < small_grid.plane_size(); ++n)
+          below = std::max(below, std::abs(reservoir.excess()[k * small_grid.plane_size() + n]));
+    if (c0 > 0)
+      for (double u : s.u.raw()) uniform = std::max(uniform, std::abs(u / c0 - 1.0));
+    ledger = std::max({ledger, std::abs(reservoir.fluid_ledger_residual()), std::abs(reservoir.ledger_residual(s, 0))});
+  });
+}
+
+TEST(Darcy, AnImpermeableLayerStopsTheFluid) {
+  // K = 0: the faces into and inside the layer carry no fluid; the flow graph then has zero-volume
+  // faces between cells of different pressure, which the ordering must not count as flows.
+  double below = 0.0, uniform = 0.0, ledger = 0.0;
+  run_with_an_impermeable_layer(3.0, below, uniform, ledger);
+  std::printf("impermeable layer, uniform c: largest e below it %.1e; c kept to %.1e; ledgers %.1e\n", below, uniform,
+              ledger);
+  EXPECT_EQ(below, 0.0);
+  EXPECT_LE(uniform, 1e-12);
+  EXPECT_LE(ledger, 1e-12);
+  run_with_an_impermeable_layer(0.0, below, uniform, ledger);
+  std::printf("impermeable layer, empty tissue: ledgers %.1e\n", ledger);
+  EXPECT_EQ(below, 0.0);
+  EXPECT_LE(ledger, 1e-12);
+}
+
 TEST(Darcy, NoNegativeConcentrationAtASharpFront) {
   // Cocktail into empty tissue with a weakly diffusing component (D = 1e-13): the front is sharp.
   SoluteInLayer slow;
