@@ -24,30 +24,43 @@ void thomas(int n, Diagonal diagonal, West west, East east, Rhs rhs, double* upp
 
 }  // namespace
 
-DarcyLineOutflow diffusion_line(const DarcyLineCoefficients& line, double tau, const double* e, double u_start,
-                                double u_end, double* u, std::ptrdiff_t stride, double* work) {
+void excess_face_scale(int n, bool periodic, const double* cell_scale, double* face_scale) {
+  auto harmonic = [](double a, double b) { return 2.0 * a * b / (a + b); };
+  for (int f = 1; f < n; ++f) face_scale[f] = harmonic(cell_scale[f - 1], cell_scale[f]);
+  if (periodic) {
+    face_scale[0] = face_scale[n] = harmonic(cell_scale[n - 1], cell_scale[0]);
+  } else {
+    face_scale[0] = cell_scale[0];
+    face_scale[n] = cell_scale[n - 1];
+  }
+}
+
+DarcyLineOutflow diffusion_line(const DarcyLineCoefficients& line, double tau, const double* e,
+                                const double* face_scale, double u_start, double u_end, double* u,
+                                std::ptrdiff_t stride, double* work) {
   const int n = line.n;
-  const double* d = line.diffusion;
+  const double* base = line.diffusion;
+  auto d_at = [&](int f) { return face_scale ? base[f] * face_scale[f] : base[f]; };
   double* upper = work;
   double* value = work + n;
   auto alpha = [&](int m) { return line.capacity[m] + line.fp[m] * e[m]; };
-  auto diagonal = [&](int m) { return alpha(m) + tau * (d[m] + d[m + 1]); };
-  auto west = [&](int m) { return -tau * d[m]; };
-  auto east = [&](int m) { return -tau * d[m + 1]; };
+  auto diagonal = [&](int m) { return alpha(m) + tau * (d_at(m) + d_at(m + 1)); };
+  auto west = [&](int m) { return -tau * d_at(m); };
+  auto east = [&](int m) { return -tau * d_at(m + 1); };
   DarcyLineOutflow out;
   if (!line.periodic) {
     thomas(n, diagonal, west, east, [&](int m) {
       double rhs = alpha(m) * u[m * stride];
-      if (m == 0) rhs += tau * d[0] * u_start;
-      if (m + 1 == n) rhs += tau * d[n] * u_end;
+      if (m == 0) rhs += tau * d_at(0) * u_start;
+      if (m + 1 == n) rhs += tau * d_at(n) * u_end;
       return rhs;
     }, upper, value);
-    out.start = tau * d[0] * (value[0] - u_start);
-    out.end = tau * d[n] * (value[n - 1] - u_end);
+    out.start = tau * d_at(0) * (value[0] - u_start);
+    out.end = tau * d_at(n) * (value[n - 1] - u_end);
   } else {
     // Sherman-Morrison: A = T + corr (gamma, 0.., corner)^T (1, 0.., corner / gamma) with both
-    // corners -tau d[0]; T is A with its corners removed and its first and last diagonal shifted.
-    const double corner = -tau * d[0], gamma = -diagonal(0);
+    // corners -tau d_at(0); T is A with its corners removed and its first and last diagonal shifted.
+    const double corner = -tau * d_at(0), gamma = -diagonal(0);
     auto shifted = [&](int m) {
       return diagonal(m) - (m == 0 ? gamma : 0.0) - (m + 1 == n ? corner * corner / gamma : 0.0);
     };

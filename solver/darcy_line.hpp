@@ -29,10 +29,17 @@ struct DarcyLineOutflow {
 
 /// Backward-Euler diffusion of one solute over tau along one line with excess fluid e (n values):
 ///   alpha_m (u'_m - u_m) = tau [d_m (u'_{m-1} - u'_m) + d_{m+1} (u'_{m+1} - u'_m)],
-/// alpha = cap + fP e, d = `diffusion` per face; u_start / u_end are the continuity variable beyond
-/// the ends (0 at sinks; irrelevant at closed and periodic ends). Updates u[m * stride] in place;
-/// `work` is scratch of 4 n values. Returns what left through the two ends (0 if periodic).
-DarcyLineOutflow diffusion_line(const DarcyLineCoefficients& line, double tau, const double* e, double u_start,
-                                double u_end, double* u, std::ptrdiff_t stride, double* work);
+/// alpha = cap + fP e, d = `diffusion` per face times `face_scale` (n + 1 values; null = 1), the
+/// factor (phi0 + e) / phi0 of the fluid the solute diffuses in; u_start / u_end are the continuity
+/// variable beyond the ends (0 at sinks; irrelevant at closed and periodic ends). Updates
+/// u[m * stride] in place; `work` is scratch of 4 n values. Returns what left through the two ends
+/// (0 if periodic).
+DarcyLineOutflow diffusion_line(const DarcyLineCoefficients& line, double tau, const double* e,
+                                const double* face_scale, double u_start, double u_end, double* u,
+                                std::ptrdiff_t stride, double* work);
+
+/// face_scale for diffusion_line from the cell factors s_m = 1 + e_m / phi0_m (n values): the
+/// harmonic mean of the two cells at interior (and periodic) faces, the end cell's at the ends.
+void excess_face_scale(int n, bool periodic, const double* cell_scale, double* face_scale);
 
 }  // namespace mesosim

@@ -66,6 +66,18 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
       fp_[c][k] = s.available_fraction * s.partition;
     }
   }
+  // Cell-average interstitial fluid fraction phi0 per depth cell (layers a cell spans, by overlap).
+  phi0_.assign(g.nz, 0.0);
+  for (int k = 0; k < g.nz; ++k) {
+    double top = 0.0;
+    for (std::size_t n = 0; n < tissue.layers.size(); ++n) {
+      const bool last = n + 1 == tissue.layers.size();
+      const double layer_bottom = last ? g.depth() : top + tissue.layers[n].thickness;
+      const double overlap = std::min((k + 1) * g.hz, layer_bottom) - std::max(k * g.hz, top);
+      if (overlap > 0.0) phi0_[k] += overlap * tissue.layers[n].fluid_fraction / g.hz;
+      top = layer_bottom;
+    }
+  }
   build_lines();
   const int n_planes = std::max(g.nz, g.ny);
   planes_.resize(std::size_t(solutes_.n_components()) * std::size_t(n_planes));
@@ -173,84 +185,53 @@ void DarcyReservoir::inject(TransportState& solutes, double t0, double t1) {
   }
 }
 
-void DarcyReservoir::diffuse_x(TransportState& solutes, double dt) {
-  const Grid& g = solutes_.grid();
+void DarcyReservoir::diffuse_lines(TransportState& solutes, double dt, const LineSet& lines, int n, int n_lines,
+                                   std::ptrdiff_t stride, std::size_t first_cell, std::ptrdiff_t line_step, int k,
+                                   int plane_index, int start_side, int end_side) {
+  // One family of parallel lines of one plane (x or y lines of depth plane k, or the z lines of
+  // one y-slab: then k < 0 and phi0 varies along the line).
   const int n_comp = solutes_.n_components();
   const std::size_t n_planes = fluid_planes_.size();
   const double* e = excess_.raw().data();
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < g.nz; ++k) {
-    ThreadScratch& s = scratch_[omp_get_thread_num()];
-    const std::size_t oc = std::size_t(k) * g.nx, of = std::size_t(k) * (g.nx + 1);
+  ThreadScratch& s = scratch_[omp_get_thread_num()];
+  for (int c = 0; c < n_comp; ++c) planes_[c * n_planes + plane_index] = PlaneLedger{};
+  for (int line_index = 0; line_index < n_lines; ++line_index) {
+    const std::size_t start = first_cell + std::size_t(line_index * line_step);
+    for (int m = 0; m < n; ++m) {
+      s.e_line[m] = e[start + m * stride];
+      s.cell_scale[m] = 1.0 + s.e_line[m] / phi0_[k >= 0 ? k : m];  // (phi0 + e) / phi0
+    }
+    excess_face_scale(n, lines.periodic, s.cell_scale.data(), s.face_scale.data());
     for (int c = 0; c < n_comp; ++c) {
-      PlaneLedger& ledger = planes_[c * n_planes + k];
-      ledger = PlaneLedger{};
-      const DarcyLineCoefficients line = x_lines_.view(c, oc, of, g.nx);
-      for (int j = 0; j < g.ny; ++j) {
-        const std::size_t start = g.index(0, j, k);
-        const DarcyLineOutflow out = diffusion_line(line, dt, e + start, 0.0, 0.0,
-                                                 solutes.u.component(c) + start, 1, s.work.data());
-        ledger.boundary[x_low] += out.start;
-        ledger.boundary[x_high] += out.end;
-      }
+      const std::size_t offset_cell = k >= 0 ? std::size_t(k) * n : 0, offset_face = k >= 0 ? std::size_t(k) * (n + 1) : 0;
+      const DarcyLineOutflow out = diffusion_line(lines.view(c, offset_cell, offset_face, n), dt, s.e_line.data(),
+                                                  s.face_scale.data(), 0.0, 0.0, solutes.u.component(c) + start,
+                                                  stride, s.work.data());
+      PlaneLedger& ledger = planes_[c * n_planes + plane_index];
+      if (start_side >= 0) ledger.boundary[start_side] += out.start;
+      ledger.boundary[end_side] += out.end;
     }
   }
-  for (int c = 0; c < n_comp; ++c)
-    book_planes(planes_.data() + c * n_planes, g.nz, g.cell_volume(), solutes.ledger[c]);
 }
 
-void DarcyReservoir::diffuse_y(TransportState& solutes, double dt) {
+void DarcyReservoir::diffuse(TransportState& solutes, double dt) {
   const Grid& g = solutes_.grid();
   const int n_comp = solutes_.n_components();
   const std::size_t n_planes = fluid_planes_.size();
-  const double* e = excess_.raw().data();
-  const std::ptrdiff_t stride = g.nx;
+  const std::ptrdiff_t nx = g.nx, plane = std::ptrdiff_t(g.plane_size());
+  // x lines (contiguous) and y lines (stride nx) plane by plane, then z lines (stride nx ny) by y-slab.
 #pragma omp parallel for schedule(static)
-  for (int k = 0; k < g.nz; ++k) {
-    ThreadScratch& s = scratch_[omp_get_thread_num()];
-    const std::size_t oc = std::size_t(k) * g.ny, of = std::size_t(k) * (g.ny + 1);
-    for (int c = 0; c < n_comp; ++c) {
-      PlaneLedger& ledger = planes_[c * n_planes + k];
-      ledger = PlaneLedger{};
-      const DarcyLineCoefficients line = y_lines_.view(c, oc, of, g.ny);
-      for (int i = 0; i < g.nx; ++i) {
-        const std::size_t start = g.index(i, 0, k);
-        for (int m = 0; m < g.ny; ++m) s.e_line[m] = e[start + m * stride];
-        const DarcyLineOutflow out = diffusion_line(line, dt, s.e_line.data(), 0.0, 0.0,
-                                                 solutes.u.component(c) + start, stride, s.work.data());
-        ledger.boundary[y_low] += out.start;
-        ledger.boundary[y_high] += out.end;
-      }
-    }
-  }
-  for (int c = 0; c < n_comp; ++c)
-    book_planes(planes_.data() + c * n_planes, g.nz, g.cell_volume(), solutes.ledger[c]);
-}
-
-void DarcyReservoir::diffuse_z(TransportState& solutes, double dt) {
-  const Grid& g = solutes_.grid();
-  const int n_comp = solutes_.n_components();
-  const std::size_t n_planes = fluid_planes_.size();
-  const double* e = excess_.raw().data();
-  const std::ptrdiff_t stride = std::ptrdiff_t(g.plane_size());
+  for (int k = 0; k < g.nz; ++k)
+    diffuse_lines(solutes, dt, x_lines_, g.nx, g.ny, 1, g.index(0, 0, k), nx, k, k, x_low, x_high);
+  for (int c = 0; c < n_comp; ++c) book_planes(planes_.data() + c * n_planes, g.nz, g.cell_volume(), solutes.ledger[c]);
 #pragma omp parallel for schedule(static)
-  for (int j = 0; j < g.ny; ++j) {
-    ThreadScratch& s = scratch_[omp_get_thread_num()];
-    for (int c = 0; c < n_comp; ++c) {
-      PlaneLedger& ledger = planes_[c * n_planes + j];
-      ledger = PlaneLedger{};
-      const DarcyLineCoefficients line = z_lines_.view(c, 0, 0, g.nz);
-      for (int i = 0; i < g.nx; ++i) {
-        const std::size_t start = g.index(i, j, 0);
-        for (int m = 0; m < g.nz; ++m) s.e_line[m] = e[start + m * stride];
-        const DarcyLineOutflow out = diffusion_line(line, dt, s.e_line.data(), 0.0, 0.0,
-                                                 solutes.u.component(c) + start, stride, s.work.data());
-        ledger.boundary[bottom] += out.end;  // the top face is closed
-      }
-    }
-  }
-  for (int c = 0; c < n_comp; ++c)
-    book_planes(planes_.data() + c * n_planes, g.ny, g.cell_volume(), solutes.ledger[c]);
+  for (int k = 0; k < g.nz; ++k)
+    diffuse_lines(solutes, dt, y_lines_, g.ny, g.nx, nx, g.index(0, 0, k), 1, k, k, y_low, y_high);
+  for (int c = 0; c < n_comp; ++c) book_planes(planes_.data() + c * n_planes, g.nz, g.cell_volume(), solutes.ledger[c]);
+#pragma omp parallel for schedule(static)
+  for (int j = 0; j < g.ny; ++j)
+    diffuse_lines(solutes, dt, z_lines_, g.nz, g.nx, plane, g.index(0, j, 0), 1, -1, j, -1, bottom);  // top closed
+  for (int c = 0; c < n_comp; ++c) book_planes(planes_.data() + c * n_planes, g.ny, g.cell_volume(), solutes.ledger[c]);
 }
 
 void DarcyReservoir::react(TransportState& solutes, double dt, double& change, double& peak) {
@@ -348,6 +329,8 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
     scratch_.resize(n_threads);
     for (ThreadScratch& s : scratch_) {
       s.e_line.resize(size);
+      s.cell_scale.resize(size);
+      s.face_scale.resize(size + 1);
       s.work.resize(4 * size);
     }
   }
@@ -377,9 +360,7 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
                       solutes.ledger[c]);
   }
   std::swap(excess_.raw(), excess_after_.raw());
-  diffuse_x(solutes, dt);
-  diffuse_y(solutes, dt);
-  diffuse_z(solutes, dt);
+  diffuse(solutes, dt);
   double change = 0.0, peak = 0.0;
   react(solutes, dt, change, peak);
   last_change_ = change;

@@ -6,8 +6,8 @@
 //   3. advection: the face volumes W = dt g (p_cell - p_neighbour) and the drained volume
 //      dt chi p give every cell's new e exactly, and carry each solute upwind, implicitly, with
 //      chi p c to lymph (UpwindAdvection: one ordered pass, exact, any Courant number);
-//   4. diffusion: backward-Euler sweeps along x, y, z with the capacity (phi0 + e) f P of the
-//      new e (diffusion_line, tridiagonal solves);
+//   4. diffusion: backward-Euler sweeps along x, y, z with the capacity (phi0 + e) f P and the
+//      conductance phi f P D scaled by (phi0 + e) / phi0 of the new e (diffusion_line);
 //   5. the solute sinks and binding, exactly (reaction map in amount variables).
 // Every piece is conservative and keeps values non-negative; ledgers close to round-off; fluid
 // injected at the tissue's own concentration leaves c uniform (to round-off, f = 1).
@@ -15,8 +15,7 @@
 // drained at once (booked to lymph with its solute, counted in stats().released_volume) and the
 // solutes continue with the plain transport Integrator, so a run after the injections costs what
 // a run without the reservoir costs.
-// Not handled: nonlinear compliance; the diffusive conductance keeps phi0 inside the bleb (only the
-// capacity sees phi0 + e).
+// Not handled: nonlinear compliance (e is not bounded: a linear compliance lets phi0 + e exceed 1).
 // Use:
 //   DarcyReservoir reservoir(grid, boundaries, tissue, components);          // DarcySettings optional
 //   reservoir.add_injection({x, y, depth, volume, start, duration, tip_radius, {c_1, ..., c_n}});
@@ -47,7 +46,7 @@
 namespace mesosim {
 
 /// Step control of the coupled solver. Measured on bench_darcy (3 h after 0.05 mL): outcome
-/// fractions move by at most 0.43 % between max_excess_change 0.05 and 0.1 (227 vs 131 coupled
+/// fractions move by at most 0.42 % between max_excess_change 0.05 and 0.1 (227 vs 131 coupled
 /// steps), and by at most 0.11 % between excess_floor 0 and 1e-2 (170 vs 131 steps).
 struct DarcySettings {
   int steps_per_injection = 20;   ///< equal coupled steps across each injection (and between starts and ends)
@@ -141,13 +140,15 @@ class DarcyReservoir {
     DarcyLineCoefficients view(int c, std::size_t offset_cell, std::size_t offset_face, int n) const;
   };
   struct ThreadScratch {
-    std::vector<double> e_line, work;
+    std::vector<double> e_line, cell_scale, face_scale, work;
   };
   void build_lines();
   void inject(TransportState& solutes, double t0, double t1);
-  void diffuse_x(TransportState& solutes, double dt);
-  void diffuse_y(TransportState& solutes, double dt);
-  void diffuse_z(TransportState& solutes, double dt);
+  /// Backward-Euler diffusion sweeps along x, y, z with the capacity and conductance of phi0 + e.
+  void diffuse(TransportState& solutes, double dt);
+  void diffuse_lines(TransportState& solutes, double dt, const LineSet& lines, int n, int n_lines,
+                     std::ptrdiff_t stride, std::size_t first_cell, std::ptrdiff_t line_step, int k, int plane_index,
+                     int start_side, int end_side);
   /// The solute sinks and binding over dt with the capacity of the current e; also returns the
   /// peak |change of e| over the step (against step_start_) and the peak e.
   void react(TransportState& solutes, double dt, double& change, double& peak);
@@ -168,6 +169,7 @@ class DarcyReservoir {
   std::vector<Scheduled> injections_;
   std::vector<double> breakpoints_;  // sorted injection starts and ends
   std::vector<std::vector<double>> fp_;  // [component][k]
+  std::vector<double> phi0_;             // [k] cell-average fluid fraction
   LineSet x_lines_, y_lines_, z_lines_;
   std::vector<PlaneLedger> planes_;  // [component * n_planes + plane], n_planes = max(nz, ny)
   std::vector<PlaneLedger> fluid_planes_;

@@ -97,7 +97,7 @@ double ogata_banks_error(int n, double length, double t, double courant) {
     advection.prepare(dt, p.data(), e.data(), e_after.data(), fluid);
     advection.advect(solute, e.data(), e_after.data(), u.data(), ledger, 1.0);
     e.swap(e_after);
-    diffusion_line(line, dt, e.data(), 1.0, 0.0, u.data(), 1, work.data());
+    diffusion_line(line, dt, e.data(), nullptr, 1.0, 0.0, u.data(), 1, work.data());
   }
   EXPECT_NEAR(-fluid.boundary[x_low], q * h * h * n_steps * dt, 1e-12 * q * h * h * n_steps * dt);
   double worst = 0.0;
@@ -183,28 +183,45 @@ TEST(DarcyKernels, DiffusionSweepIsConservativeKeepsUniformAndNonNegative) {
   line.fp = fp.data();
   line.diffusion = diffusion.data();
   std::vector<double> u(n, 2.5), work(4 * n);
-  diffusion_line(line, 1e3, e.data(), 2.5, 2.5, u.data(), 1, work.data());
+  diffusion_line(line, 1e3, e.data(), nullptr, 2.5, 2.5, u.data(), 1, work.data());
   for (int m = 0; m < n; ++m) EXPECT_NEAR(u[m] / 2.5, 1.0, 1e-14) << m;
   std::vector<double> spike(n, 0.0);
   spike[4] = 1.0;
   const double before = capacity[4] + e[4];
-  const DarcyLineOutflow out = diffusion_line(line, 1e3, e.data(), 0.0, 0.0, spike.data(), 1, work.data());
+  const DarcyLineOutflow out = diffusion_line(line, 1e3, e.data(), nullptr, 0.0, 0.0, spike.data(), 1, work.data());
   double after = 0.0;
   for (int m = 0; m < n; ++m) {
     EXPECT_GE(spike[m], 0.0);
     after += (capacity[m] + e[m]) * spike[m];
   }
   EXPECT_NEAR(before, after + out.start + out.end, 1e-15);
+  // A face scale multiplies the conductance: scale 2 everywhere is diffusion doubled.
+  std::vector<double> cell_scale(n, 2.0), face_scale(n + 1), twice(n, 0.0), doubled(n, 0.0);
+  excess_face_scale(n, false, cell_scale.data(), face_scale.data());
+  twice[2] = doubled[2] = 1.0;
+  diffusion_line(line, 1e3, e.data(), face_scale.data(), 0.0, 0.0, twice.data(), 1, work.data());
+  std::vector<double> double_diffusion(diffusion);
+  for (double& d : double_diffusion) d *= 2.0;
+  DarcyLineCoefficients doubled_line = line;
+  doubled_line.diffusion = double_diffusion.data();
+  diffusion_line(doubled_line, 1e3, e.data(), nullptr, 0.0, 0.0, doubled.data(), 1, work.data());
+  for (int m = 0; m < n; ++m) EXPECT_NEAR(twice[m], doubled[m], 1e-15) << m;
+  // Harmonic mean of the cells at a face: 1 and 3 give 1.5.
+  cell_scale[3] = 1.0;
+  cell_scale[4] = 3.0;
+  excess_face_scale(n, false, cell_scale.data(), face_scale.data());
+  EXPECT_DOUBLE_EQ(face_scale[4], 1.5);
+  EXPECT_DOUBLE_EQ(face_scale[0], 2.0);
   // Periodic: the wrapped face is diffusion[0] = diffusion[n]; uniform stays, the amount stays.
   line.periodic = true;
   diffusion[n] = diffusion[0];
   std::vector<double> wrapped(n, 2.5);
-  const DarcyLineOutflow none = diffusion_line(line, 1e3, e.data(), 0.0, 0.0, wrapped.data(), 1, work.data());
+  const DarcyLineOutflow none = diffusion_line(line, 1e3, e.data(), nullptr, 0.0, 0.0, wrapped.data(), 1, work.data());
   for (int m = 0; m < n; ++m) EXPECT_NEAR(wrapped[m] / 2.5, 1.0, 1e-14) << m;
   EXPECT_EQ(none.start + none.end, 0.0);
   std::fill(wrapped.begin(), wrapped.end(), 0.0);
   wrapped[0] = 1.0;  // next to the wrapped face
-  diffusion_line(line, 1e3, e.data(), 0.0, 0.0, wrapped.data(), 1, work.data());
+  diffusion_line(line, 1e3, e.data(), nullptr, 0.0, 0.0, wrapped.data(), 1, work.data());
   double total = 0.0;
   for (int m = 0; m < n; ++m) total += (capacity[m] + e[m]) * wrapped[m];
   EXPECT_NEAR(total, capacity[0] + e[0], 1e-14);
