@@ -1,0 +1,183 @@
+// Stage 2 of MODEL §2-3: injected fluid carries the cocktail into the tissue. Per coupled step dt
+// (Lie splitting, first order in time):
+//   1. injections add Q dt of fluid (e) and Q dt c_inj of each solute to the tip cells;
+//   2. pressure: one backward-Euler step of S dp/dt = div(K grad p) - chi p on the whole grid,
+//      solved directly (PressureSolver); p clipped at 0 (never below baseline);
+//   3. advection: the face volumes W = dt g (p_cell - p_neighbour) and the drained volume
+//      dt chi p give every cell's new e exactly, and carry each solute upwind, implicitly, with
+//      chi p c to lymph (UpwindAdvection: one ordered pass, exact, any Courant number);
+//   4. diffusion: backward-Euler sweeps along x, y, z with the capacity (phi0 + e) f P and the
+//      conductance phi f P D scaled by (phi0 + e) / phi0 of the new e (diffusion_line);
+//   5. the solute sinks and binding, exactly (reaction map in amount variables).
+// Every piece is conservative and keeps values non-negative; ledgers close to round-off; fluid
+// injected at the tissue's own concentration leaves c uniform (to round-off, f = 1).
+// Once no injection runs and the peak e has fallen below `rest_excess`, the last excess fluid is
+// drained at once (booked to lymph with its solute, counted in stats().released_volume) and the
+// solutes continue with the plain transport Integrator, so a run after the injections costs what
+// a run without the reservoir costs.
+// Not handled: nonlinear compliance (e is not bounded: a linear compliance lets phi0 + e exceed 1).
+// Use:
+//   DarcyReservoir reservoir(grid, boundaries, tissue, components);          // DarcySettings optional
+//   reservoir.add_injection({x, y, depth, volume, start, duration, tip_radius, {c_1, ..., c_n}});
+//   reservoir.add_injection(darcy_injection(scenario_injection, rate));      // or from a deposit
+//   TransportState solutes = reservoir.make_state();
+//   reservoir.advance_to(solutes, t_output, on_step);   // repeat per output time; lands exactly
+//   reservoir.bleb(0.1); reservoir.fluid().ledger[0]; solutes.ledger[c]; reservoir.mass_in_fluid(solutes, c);
+// Concentrations are c = P u as everywhere (concentration() in transport_state.hpp). While the
+// fluid is not at rest, amounts in the tissue must come from this class (mass_in_fluid,
+// ledger_residual): the generic helpers and metrics.hpp use the static capacity phi0 f P.
+#pragma once
+
+#include <functional>
+#include <limits>
+#include <vector>
+
+#include "models/injection.hpp"
+#include "solver/darcy_line.hpp"
+#include "solver/integrator.hpp"
+#include "solver/pressure_solver.hpp"
+#include "solver/reservoir.hpp"
+#include "solver/source.hpp"
+#include "solver/time_stepper.hpp"
+#include "solver/transport_model.hpp"
+#include "solver/transport_state.hpp"
+#include "solver/upwind_advection.hpp"
+
+namespace mesosim {
+
+/// Step control of the coupled solver. Measured on bench_darcy (3 h after 0.05 mL): outcome
+/// fractions move by at most 0.42 % between max_excess_change 0.05 and 0.1 (227 vs 131 coupled
+/// steps), and by at most 0.11 % between excess_floor 0 and 1e-2 (170 vs 131 steps).
+struct DarcySettings {
+  int steps_per_injection = 20;   ///< equal coupled steps across each injection (and between starts and ends)
+  double max_excess_change = 0.1; ///< after injections: largest |change of e| per step / max(peak e, excess_floor)
+  double excess_floor = 1e-2;     ///< e below which changes count as small as at this e (0 = always relative)
+  double max_step = 600.0;        ///< s, largest coupled step
+  double rest_excess = 1e-4;      ///< peak e below which, with no injection running, the fluid is at rest
+  IntegratorSettings at_rest;     ///< the plain transport integrator used while the fluid is at rest
+};
+
+/// One needle injection at a constant rate.
+struct DarcyInjection {
+  double x = 0, y = 0, depth = 0;     ///< tip position, m
+  double volume = 0;                  ///< m^3
+  double start = 0;                   ///< s
+  double duration = 1;                ///< s (rate = volume / duration)
+  double tip_radius = 0.15e-3;        ///< m, the flow is spread over the cells within it
+  std::vector<double> concentration;  ///< kg/m^3 (mg/mL) per component in the syringe
+};
+
+/// A scenario's deposit (models/injection.hpp: tip, volume, start time, concentrations) pushed at
+/// `rate` m^3/s through a tip of `tip_radius` m (InputError unless rate > 0).
+DarcyInjection darcy_injection(const Injection& injection, double rate, double tip_radius = 0.15e-3);
+
+/// Counters of a run, for reports and benchmarks.
+struct DarcyStats {
+  long n_coupled_steps = 0;          ///< steps of the coupled solver
+  long n_rest_steps = 0;             ///< accepted steps of the plain integrator
+  double smallest_step = std::numeric_limits<double>::infinity();  ///< s, coupled
+  double largest_step = 0.0;         ///< s, coupled
+  double released_volume = 0.0;      ///< m^3 of excess fluid drained at once on coming to rest
+  double rest_time = -1.0;           ///< s, when the fluid last came to rest (-1: not yet)
+};
+
+class DarcyReservoir {
+ public:
+  /// Builds the solute and pressure models (InputError on invalid input).
+  DarcyReservoir(const Grid& grid, const Boundaries& boundaries, const Tissue& tissue,
+                 const std::vector<Component>& components, const DarcySettings& settings = {});
+  // The rest integrator refers to solute_model(): a reservoir stays where it was built.
+  DarcyReservoir(const DarcyReservoir&) = delete;
+  DarcyReservoir& operator=(const DarcyReservoir&) = delete;
+
+  const TransportModel& solute_model() const { return solutes_; }
+  const TransportModel& pressure_model() const { return pressure_; }
+  /// A solute state for this reservoir (all zero at t = 0).
+  TransportState make_state() const { return TransportState(solutes_); }
+
+  /// Schedules an injection (InputError if the tip is outside the block, the volume or duration
+  /// is not positive, or the concentrations do not match the components). It must not start
+  /// before the current time.
+  void add_injection(const DarcyInjection& injection);
+
+  /// Advances `solutes` (made by make_state, driven only by this reservoir) to exactly t_end,
+  /// landing on every injection start and end; `on_step` is called after each accepted step.
+  void advance_to(TransportState& solutes, double t_end,
+                  const std::function<void(const TransportState&)>& on_step = {});
+  /// One coupled step of dt from solutes.time (advances time and the step count). Public for
+  /// tests; advance_to chooses the steps.
+  void step(TransportState& solutes, double dt);
+
+  /// The fluid as a pressure state: u = p (Pa) per cell from the last pressure solve, ledger[0]
+  /// the fluid ledger in m^3 (injected; to_lymph = drained by chi p and released on coming to
+  /// rest; boundary = lost through open sides).
+  const TransportState& fluid() const { return fluid_; }
+  /// Excess fluid fraction e per cell (the conserved quantity; p = e / S to round-off).
+  const std::vector<double>& excess() const { return excess_.raw(); }
+  /// (injected - integral of e - drained - lost) / injected; 0 before any injection.
+  double fluid_ledger_residual() const;
+  /// Mass of component c in the mobile fluid including the excess fluid, kg.
+  double mass_in_fluid(const TransportState& solutes, int c) const;
+  /// Ledger residual of component c counting the solute in the excess fluid (the generic
+  /// ledger_residual() of transport_state.hpp is right only while the fluid is at rest).
+  double ledger_residual(const TransportState& solutes, int c) const;
+  /// Bleb figures and surface elevation (reservoir.hpp) of the current fluid.
+  BlebFigures bleb(double e_bleb) const { return measure_bleb(pressure_, fluid_, e_bleb); }
+  std::vector<double> surface_elevation() const { return mesosim::surface_elevation(pressure_, fluid_); }
+  /// True while the fluid is at rest (no excess fluid, plain transport).
+  bool at_rest() const { return at_rest_; }
+  const DarcyStats& stats() const { return stats_; }
+  const Integrator& rest_integrator() const { return rest_; }
+
+ private:
+  struct Scheduled {
+    Source fluid;                 // rate[0] = volume / duration, m^3/s
+    std::vector<double> concentration;
+  };
+  struct LineSet {                // coefficient storage for one family of lines
+    std::vector<std::vector<double>> capacity, fp, diffusion;  // [component]
+    bool periodic = false;
+    DarcyLineCoefficients view(int c, std::size_t offset_cell, std::size_t offset_face, int n) const;
+  };
+  struct ThreadScratch {
+    std::vector<double> e_line, cell_scale, face_scale, work;
+  };
+  void build_lines();
+  void inject(TransportState& solutes, double t0, double t1);
+  /// Backward-Euler diffusion sweeps along x, y, z with the capacity and conductance of phi0 + e.
+  void diffuse(TransportState& solutes, double dt);
+  void diffuse_lines(TransportState& solutes, double dt, const LineSet& lines, int n, int n_lines,
+                     std::ptrdiff_t stride, std::size_t first_cell, std::ptrdiff_t line_step, int k, int plane_index,
+                     int start_side, int end_side);
+  /// The solute sinks and binding over dt with the capacity of the current e; also returns the
+  /// peak |change of e| over the step (against step_start_) and the peak e.
+  void react(TransportState& solutes, double dt, double& change, double& peak);
+  /// Drains all excess fluid at once with the solute it holds (to lymph); p = e = 0 after.
+  void release_fluid(TransportState& solutes);
+  bool injection_running(double t) const;
+  double next_breakpoint(double t) const;
+  void come_to_rest(TransportState& solutes);
+
+  TransportModel solutes_;
+  TransportModel pressure_;
+  DarcySettings settings_;
+  Integrator rest_;
+  TransportState fluid_;
+  PressureSolver pressure_solver_;
+  UpwindAdvection advection_;
+  Field excess_, step_start_, excess_after_;
+  std::vector<Scheduled> injections_;
+  std::vector<double> breakpoints_;  // sorted injection starts and ends
+  std::vector<std::vector<double>> fp_;  // [component][k]
+  std::vector<double> phi0_;             // [k] cell-average fluid fraction
+  LineSet x_lines_, y_lines_, z_lines_;
+  std::vector<PlaneLedger> planes_;  // [component * n_planes + plane], n_planes = max(nz, ny)
+  std::vector<PlaneLedger> fluid_planes_;
+  std::vector<ThreadScratch> scratch_;
+  bool at_rest_ = true;
+  double next_step_ = 0.0;
+  double last_change_ = 0.0, last_peak_ = 0.0;  // of the last coupled step: peak |change of e|, peak e
+  DarcyStats stats_;
+};
+
+}  // namespace mesosim

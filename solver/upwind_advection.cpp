@@ -1,0 +1,152 @@
+#include "solver/upwind_advection.hpp"
+
+#include <algorithm>
+
+#include "solver/compensated_sum.hpp"
+
+namespace mesosim {
+
+namespace {
+constexpr unsigned char quiet = 255;  // a cell with no flow through any face and nothing drained
+}  // namespace
+
+UpwindAdvection::UpwindAdvection(const TransportModel& pressure_model)
+    : model_(pressure_model), planes_(std::size_t(pressure_model.grid().nz)) {
+  const Boundaries& bc = model_.boundaries();
+  x_periodic_ = bc.x_low == BoundaryKind::periodic;
+  y_periodic_ = bc.y_low == BoundaryKind::periodic;
+  for (int side = 0; side < n_sides; ++side) {
+    const bool sink = bc.of(side) == BoundaryKind::sink;
+    side_factor_[side] = side == bottom ? (sink ? 1.0 : 0.0) : (sink ? 2.0 : 0.0);
+  }
+  order_.reserve(model_.grid().n_cells());
+  inflows_.assign(model_.grid().n_cells(), 0);
+}
+
+template <class Visit>
+void UpwindAdvection::for_each_face(int i, int j, int k, std::size_t cell, Visit&& visit) const {
+  const Grid& g = model_.grid();
+  const ComponentCoefficients& co = model_.coefficients(0);
+  const std::ptrdiff_t outside = -1;
+  const std::ptrdiff_t n = std::ptrdiff_t(cell), nx = g.nx, plane = std::ptrdiff_t(g.plane_size());
+  const double lateral = co.lateral[k];
+  // x
+  if (i > 0) visit(n - 1, -1, lateral);
+  else if (x_periodic_) visit(n + nx - 1, -1, lateral);
+  else if (side_factor_[x_low] > 0) visit(outside, int(x_low), side_factor_[x_low] * lateral);
+  if (i + 1 < g.nx) visit(n + 1, -1, lateral);
+  else if (x_periodic_) visit(n - nx + 1, -1, lateral);
+  else if (side_factor_[x_high] > 0) visit(outside, int(x_high), side_factor_[x_high] * lateral);
+  // y
+  if (j > 0) visit(n - nx, -1, lateral);
+  else if (y_periodic_) visit(n + nx * (g.ny - 1), -1, lateral);
+  else if (side_factor_[y_low] > 0) visit(outside, int(y_low), side_factor_[y_low] * lateral);
+  if (j + 1 < g.ny) visit(n + nx, -1, lateral);
+  else if (y_periodic_) visit(n - nx * (g.ny - 1), -1, lateral);
+  else if (side_factor_[y_high] > 0) visit(outside, int(y_high), side_factor_[y_high] * lateral);
+  // z: the top face is closed; vertical[nz] is the bottom sink's half-cell conductance (or 0).
+  if (k > 0) visit(n - plane, -1, co.vertical[k]);
+  if (k + 1 < g.nz) visit(n + plane, -1, co.vertical[k + 1]);
+  else if (co.vertical[k + 1] > 0) visit(outside, int(bottom), co.vertical[k + 1]);
+}
+
+void UpwindAdvection::prepare(double tau, const double* p, const double* e_before, double* e_after,
+                              MassLedger& fluid) {
+  const Grid& g = model_.grid();
+  const ComponentCoefficients& co = model_.coefficients(0);
+  tau_ = tau;
+  p_ = p;
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < g.nz; ++k) {
+    PlaneLedger& ledger = planes_[k];
+    ledger = PlaneLedger{};
+    const double drain_rate = tau * co.sink_lymph[k];
+    for (int j = 0; j < g.ny; ++j)
+      for (int i = 0; i < g.nx; ++i) {
+        const std::size_t cell = g.index(i, j, k);
+        const double pc = p[cell];
+        double net_out = 0.0;
+        int inflows = 0;
+        bool exchanges = false;
+        // W = (tau g)(p_cell - p_neighbour): the same product, with opposite sign, in the neighbour.
+        for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int side, double conductance) {
+          const double volume = (tau * conductance) * (pc - (neighbour >= 0 ? p[neighbour] : 0.0));
+          net_out += volume;
+          exchanges |= volume != 0.0;
+          if (volume < 0.0 && neighbour >= 0) ++inflows;
+          if (side >= 0) ledger.boundary[side] += volume;
+        });
+        const double drained = drain_rate * pc;
+        ledger.lymph += drained;
+        e_after[cell] = e_before[cell] - net_out - drained;
+        inflows_[cell] = exchanges || drained != 0.0 ? static_cast<unsigned char>(inflows) : quiet;
+      }
+  }
+  book_planes(planes_.data(), g.nz, g.cell_volume(), fluid);
+  // Kahn's algorithm: start from the cells fed by no neighbour (in index order), release each
+  // downstream neighbour when its last feeder is done. Quiet cells (no flow, no drain) keep e and
+  // u exactly and are left out.
+  order_.clear();
+  for (std::size_t cell = 0; cell < g.n_cells(); ++cell)
+    if (inflows_[cell] == 0) order_.push_back(cell);
+  const std::size_t plane = g.plane_size();
+  for (std::size_t head = 0; head < order_.size(); ++head) {
+    const std::size_t cell = order_[head];
+    const int k = int(cell / plane), j = int((cell % plane) / std::size_t(g.nx)), i = int(cell % std::size_t(g.nx));
+    const double pc = p[cell];
+    // The same volume as in the balance above (its negative there), so the counts match exactly
+    // even where a face conductance is 0 or the product underflows.
+    for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double conductance) {
+      if (neighbour >= 0 && (tau * conductance) * (pc - p[neighbour]) > 0.0 && --inflows_[neighbour] == 0)
+        order_.push_back(std::size_t(neighbour));
+    });
+  }
+}
+
+void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_before, const double* e_after,
+                             double* u, MassLedger& ledger, double inflow_concentration) const {
+  const Grid& g = model_.grid();
+  const ComponentCoefficients& co = model_.coefficients(0);
+  const double* p = p_;
+  CompensatedSum lymph;
+  CompensatedSum lost[n_sides];
+  const std::size_t plane = g.plane_size();
+  for (const std::size_t cell : order_) {
+    const double pc = p[cell];
+    const int k = int(cell / plane);
+    const int j = int((cell % plane) / std::size_t(g.nx));
+    const int i = int(cell % std::size_t(g.nx));
+    const double part = solute.partition[k];
+    double amount = (solute.capacity[k] + solute.fp[k] * e_before[cell]) * u[cell];
+    double outflow = 0.0;
+    int open_outflows = 0;
+    int out_sides[n_sides];
+    double out_volumes[n_sides];
+    for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int side, double conductance) {
+      const double volume = (tau_ * conductance) * (pc - (neighbour >= 0 ? p[neighbour] : 0.0));
+      if (volume > 0.0) {
+        outflow += volume;
+        if (side >= 0) {
+          out_sides[open_outflows] = side;
+          out_volumes[open_outflows++] = volume;
+        }
+      } else if (volume < 0.0) {
+        // Upstream cells come first in the order, so u[neighbour] is already the new value.
+        const double carried = -volume * (neighbour >= 0 ? solute.partition[neighbour / std::ptrdiff_t(plane)] * u[neighbour]
+                                                         : inflow_concentration);
+        amount += carried;
+        if (side >= 0) lost[side].add(-carried);
+      }
+    });
+    const double drained = tau_ * co.sink_lymph[k] * pc;
+    const double value = amount / (solute.capacity[k] + solute.fp[k] * e_after[cell] + part * (outflow + drained));
+    u[cell] = value;
+    lymph.add(part * drained * value);
+    for (int n = 0; n < open_outflows; ++n) lost[out_sides[n]].add(part * out_volumes[n] * value);
+  }
+  const double volume = g.cell_volume();
+  ledger.to_lymph += lymph.value() * volume;
+  for (int side = 0; side < n_sides; ++side) ledger.boundary[side] += lost[side].value() * volume;
+}
+
+}  // namespace mesosim

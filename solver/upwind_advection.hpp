@@ -1,0 +1,63 @@
+// Implicit (backward-Euler) first-order upwind advection of solutes by the fluid of one pressure
+// step. The fluid volume crossing a face over the step is W_f = tau g_f (p_cell - p_neighbour) for
+// one pressure field p (g_f the face conductance of make_pressure_model; p = 0 beyond sink faces),
+// so fluid always flows from higher to lower p and the flow graph has no cycle: in an order where
+// every cell comes after the cells that feed it (a topological order of that graph, found in O(N)
+// by Kahn's algorithm) the implicit upwind system is triangular, and one pass solves it exactly
+// (direct, no iteration, any Courant number, non-negative). The same W_f and the drained volume tau chi p give every cell's
+// new excess fluid, e_after = e_before + inflow - outflow - drained, so solute and fluid
+// balances use identical volumes and fluid at the tissue's concentration leaves c unchanged.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "solver/mass_ledger.hpp"
+#include "solver/time_stepper.hpp"
+#include "solver/transport_model.hpp"
+
+namespace mesosim {
+
+/// Per-depth solute coefficients the advection needs (each nz values).
+struct AdvectedSolute {
+  const double* capacity = nullptr;   ///< static capacity <phi0 f P>
+  const double* fp = nullptr;         ///< f P: capacity gained per unit excess fluid
+  const double* partition = nullptr;  ///< P (c = P u)
+};
+
+class UpwindAdvection {
+ public:
+  /// Keeps a reference to `pressure_model` (make_pressure_model), which must outlive it.
+  explicit UpwindAdvection(const TransportModel& pressure_model);
+
+  /// Takes the pressure p (n_cells, any sign) of a step of tau seconds: writes
+  /// e_after = e_before + inflow - outflow - tau chi p per cell, books the fluid volumes lost
+  /// through open sides and drained (to_lymph) in `fluid` (m^3), and orders the cells for advect().
+  /// Keeps pointers to p until the next prepare().
+  void prepare(double tau, const double* p, const double* e_before, double* e_after, MassLedger& fluid);
+
+  /// Advects one solute (continuity variable u, in place) with the prepared volumes:
+  ///   (alpha_after + P (outflow + drained)) u' = alpha_before u + sum of inflows x upstream c',
+  /// alpha = capacity + fP e. Fluid entering through an open side carries concentration
+  /// `inflow_concentration` (0 for the c = 0 sides of MODEL §3). Books the solute drained with
+  /// the fluid (chi p c) as to_lymph and the net outflow per side, kg.
+  void advect(const AdvectedSolute& solute, const double* e_before, const double* e_after, double* u,
+              MassLedger& ledger, double inflow_concentration = 0.0) const;
+
+ private:
+  /// Calls visit(neighbour, side, g) for every face of cell (i, j, k) with a non-zero
+  /// conductance g; beyond an open side neighbour = -1 and side names it, else side = -1.
+  template <class Visit>
+  void for_each_face(int i, int j, int k, std::size_t cell, Visit&& visit) const;
+
+  const TransportModel& model_;
+  bool x_periodic_, y_periodic_;
+  double side_factor_[n_sides];  // lateral sides: 2 for a sink, 0 closed; bottom: 1 if a sink
+  double tau_ = 0.0;
+  const double* p_ = nullptr;
+  std::vector<std::size_t> order_;       // cells that exchange or drain fluid, upstream first
+  std::vector<unsigned char> inflows_;   // per cell: faces it receives fluid through (255 = quiet)
+  std::vector<PlaneLedger> planes_;
+};
+
+}  // namespace mesosim
