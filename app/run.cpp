@@ -20,6 +20,7 @@
 #include "app/default_case.hpp"
 #include "models/error.hpp"
 #include "scenarios/units.hpp"
+#include "solver/darcy_reservoir.hpp"
 #include "solver/deposit.hpp"
 #include "viz/checkpoint.hpp"
 #include "viz/results_file.hpp"
@@ -197,11 +198,13 @@ RunOptions options_from_json(const json& j, const RunOptions& resuming, std::str
 
 /// Everything printed or stored at one output time.
 SeriesRow take_row(const TransportModel& model, const TransportState& state, const std::vector<std::size_t>& target,
-                   const std::vector<double>& threshold) {
+                   const std::vector<double>& threshold, const DarcyReservoir* reservoir) {
   SeriesRow row;
   row.time = state.time;
   for (int c = 0; c < model.n_components(); ++c) {
-    const double in_fluid = mass_in_fluid(model, state, c), bound = mass_bound(model, state, c);
+    // While the darcy reservoir's fluid moves, the solute in the excess fluid counts too.
+    const double in_fluid = reservoir ? reservoir->mass_in_fluid(state, c) : mass_in_fluid(model, state, c);
+    const double bound = mass_bound(model, state, c);
     row.metrics.push_back(measure(model, state, c, target, threshold[c], in_fluid + bound));
     row.ledger.push_back(state.ledger[c]);
     const MassLedger& l = state.ledger[c];
@@ -267,6 +270,50 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
   fs::rename(temporary, path, ec);
   if (ec) throw OutputError("replacing " + path.string() + " failed: " + ec.message());
 }
+
+/// The bleb of the darcy reservoir over time (recorded at every coupled step while fluid moves).
+struct BlebSeries {
+  static inline const std::vector<std::string> names{"time_s",       "excess_volume_m3", "peak_pressure_Pa",
+                                                     "peak_depth_m", "diameter_m",       "thickness_m",
+                                                     "peak_elevation_m", "fluid_ledger_residual", "peak_excess"};
+  std::vector<std::vector<double>> columns = std::vector<std::vector<double>>(names.size());
+  std::size_t written = 0;  // rows already in results.h5
+
+  void record(double time, const DarcyReservoir& reservoir, double e_bleb) {
+    const BlebFigures b = reservoir.bleb(e_bleb);
+    const std::vector<double>& e = reservoir.excess();
+    const double peak_excess = e.empty() ? 0.0 : *std::max_element(e.begin(), e.end());
+    const double row[] = {time,       b.excess_volume, b.peak_pressure,  b.peak_depth,
+                          b.diameter, b.thickness,     b.peak_elevation, reservoir.fluid_ledger_residual(),
+                          peak_excess};
+    for (std::size_t n = 0; n < names.size(); ++n) columns[n].push_back(row[n]);
+  }
+  std::size_t size() const { return columns[0].size(); }
+  double max_of(std::size_t column) const {
+    double m = 0.0;
+    for (double v : columns[column]) m = std::max(m, std::abs(v));
+    return m;
+  }
+  /// Time from the largest excess volume until half of it is left (linear between rows), s; -1 if
+  /// not reached.
+  double half_life() const {
+    const std::vector<double>& t = columns[0];
+    const std::vector<double>& v = columns[1];
+    if (v.empty()) return -1.0;
+    const std::size_t top = std::size_t(std::max_element(v.begin(), v.end()) - v.begin());
+    for (std::size_t n = top + 1; n < v.size(); ++n)
+      if (v[n] <= 0.5 * v[top])
+        return t[n - 1] + (t[n] - t[n - 1]) * (v[n - 1] - 0.5 * v[top]) / std::max(v[n - 1] - v[n], 1e-300) - t[top];
+    return -1.0;
+  }
+  void flush_to(ResultsFile& results) {
+    if (written == size()) return;
+    std::vector<std::vector<double>> fresh;
+    for (const std::vector<double>& column : columns) fresh.emplace_back(column.begin() + long(written), column.end());
+    results.append_columns("/bleb", names, fresh);
+    written = size();
+  }
+};
 
 }  // namespace
 
@@ -356,7 +403,26 @@ int run(const RunOptions& requested) {
   if (!(snapshot_interval > 0.0)) throw InputError("--snapshot-interval must be positive, e.g. \"6 h\"");
   if (!(checkpoint_interval > 0.0)) throw InputError("--checkpoint-every must be positive, e.g. \"10 min\"");
   const std::unique_ptr<Prepared> prepared = prepare(scenario);  // every check before anything is written
-  const TransportModel& model = *prepared->model;
+  // The darcy reservoir pushes every injection in by interstitial flow; it owns its solute model
+  // and, once the fluid is at rest, the plain integrator.
+  const bool darcy = !scenario.injections.empty() && scenario.injections.front().reservoir == "darcy";
+  std::unique_ptr<DarcyReservoir> reservoir;
+  if (darcy) {
+    if (resuming)
+      throw InputError("runs with reservoir = \"darcy\" cannot be resumed yet (their checkpoints would need the "
+                       "moving fluid); run again");
+    DarcySettings settings;
+    settings.at_rest = scenario.integrator;
+    try {
+      reservoir = std::make_unique<DarcyReservoir>(scenario.grid, scenario.boundaries, scenario.tissue,
+                                                   scenario.components, settings);
+      for (const Injection& injection : scenario.injections)
+        reservoir->add_injection(darcy_injection(injection, injection.rate));
+    } catch (const InputError& e) {
+      throw InputError(scenario.file + ": injections: " + e.what());
+    }
+  }
+  const TransportModel& model = darcy ? reservoir->solute_model() : *prepared->model;
   Integrator& integrator = *prepared->integrator;
   const double t_end = scenario.end_time, interval = scenario.output_interval;
   const long n_outputs = long(std::ceil(t_end / interval - 1e-9));
@@ -377,7 +443,9 @@ int run(const RunOptions& requested) {
                  "round-off, not bitwise\n",
                  omp_get_max_threads(), checkpoint.threads);
 
-  TransportState state(model);
+  TransportState state = darcy ? reservoir->make_state() : TransportState(model);
+  BlebSeries bleb;
+  constexpr double e_bleb = 0.1;  // excess fluid fraction that counts as bleb (MODEL §2)
   std::vector<Injection> pending = scenario.injections;  // in time order, deposited when due
   std::stable_sort(pending.begin(), pending.end(), [](const Injection& a, const Injection& b) { return a.time < b.time; });
   RunPosition position;
@@ -421,6 +489,7 @@ int run(const RunOptions& requested) {
     description.overrides = options.overrides;
     description.resolved_json = describe(scenario).dump();
     results = std::make_unique<ResultsFile>(out, model, description, pending, options.float32);
+    if (darcy) results->add_field("excess_fluid", "excess fluid volume per tissue volume, dimensionless");
     tables = std::make_unique<CsvTables>(out, model);
   }
 
@@ -449,20 +518,29 @@ int run(const RunOptions& requested) {
   double output_wall = 0.0, metrics_wall = 0.0;  // s spent writing results / measuring metrics
   auto record = [&](bool snapshot) {
     const auto metrics_start = std::chrono::steady_clock::now();
-    const SeriesRow row = take_row(model, state, target_cells, scenario.target.threshold);
+    const SeriesRow row = take_row(model, state, target_cells, scenario.target.threshold, reservoir.get());
     const auto output_start = std::chrono::steady_clock::now();
     metrics_wall += std::chrono::duration<double>(output_start - metrics_start).count();
     tables->add(row);
     results->append(row);
     for (int c = 0; c < model.n_components(); ++c) series[c].push_back(row.metrics[c]);
+    if (darcy) bleb.flush_to(*results);
     if (snapshot) {
-      results->write_snapshot(state);
+      if (darcy) results->write_snapshot(state, {reservoir->excess().data()});
+      else results->write_snapshot(state);
       ++position.n_snapshots;
     }
     output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - output_start).count();
   };
+  std::vector<double> injection_ends;  // darcy: when each injection's flow stops, s
+  if (darcy) {
+    position.next_injection = long(pending.size());  // all scheduled in the reservoir
+    for (const Injection& injection : pending) injection_ends.push_back(injection.time + injection.volume / injection.rate);
+    std::sort(injection_ends.begin(), injection_ends.end());
+  }
   if (!resuming) {
     deposit_due();
+    if (darcy) bleb.record(state.time, *reservoir, e_bleb);
     record(true);
   }
   std::printf("  scheme %s, %d threads; results in %s\n", scenario.integrator.scheme.c_str(), omp_get_max_threads(),
@@ -512,10 +590,31 @@ int run(const RunOptions& requested) {
       deposit_due();
       integrator.restart();
     }
-    if (!integrator.advance_to(state, t_out, periodic_checkpoint)) return stopped();
+    if (darcy) {
+      bool was_moving = !reservoir->at_rest();
+      reservoir->advance_to(state, t_out, [&](const TransportState& s) {
+        if (!reservoir->at_rest() || was_moving) bleb.record(s.time, *reservoir, e_bleb);
+        was_moving = !reservoir->at_rest();
+        // A snapshot of the bleb at the end of each injection (the fluid is gone by the next output).
+        if (std::binary_search(injection_ends.begin(), injection_ends.end(), s.time) && s.time < t_out) {
+          const auto start_write = std::chrono::steady_clock::now();
+          bleb.flush_to(*results);
+          results->write_snapshot(s, {reservoir->excess().data()});
+          ++position.n_snapshots;
+          output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_write).count();
+        }
+      });
+    } else if (!integrator.advance_to(state, t_out, periodic_checkpoint)) {
+      return stopped();
+    }
     record(n % snapshot_every == 0 || n == n_outputs);
     if (stop_requested.load()) {
       ++n;
+      if (darcy) {
+        std::printf("%s  stopped at %s; runs with the darcy reservoir cannot be resumed yet: results up to here are "
+                    "in %s\n", isatty(STDOUT_FILENO) ? "\n" : "", format_time(state.time).c_str(), out.string().c_str());
+        return stop_signal.load() == SIGTERM ? 143 : 130;
+      }
       return stopped();
     }
     if (options.quiet) continue;
@@ -525,7 +624,8 @@ int run(const RunOptions& requested) {
     const double eta = rate > 0 ? (t_end - state.time) / rate : 0.0;
     double in_tissue = 0.0, injected = 0.0;
     for (int c = 0; c < model.n_components(); ++c) {
-      in_tissue += mass_in_fluid(model, state, c) + mass_bound(model, state, c);
+      in_tissue += (darcy ? reservoir->mass_in_fluid(state, c) : mass_in_fluid(model, state, c)) +
+                   mass_bound(model, state, c);
       injected += state.ledger[c].injected;
     }
     const double in_tissue_percent = injected > 0 ? 100 * in_tissue / injected : 0.0;
@@ -546,9 +646,17 @@ int run(const RunOptions& requested) {
   if (terminal && !options.quiet) std::printf("\n");
   const double wall = wall_now();
 
+  // Steps: the plain integrator's, or the darcy reservoir's coupled steps plus its plain ones.
+  const long n_steps = darcy ? reservoir->stats().n_coupled_steps + reservoir->rest_integrator().stats().n_accepted
+                             : integrator.stats().n_accepted;
+  const long n_rejected = darcy ? reservoir->rest_integrator().stats().n_rejected : integrator.stats().n_rejected;
+  auto residual_of = [&](int c) {
+    return darcy ? reservoir->ledger_residual(state, c) : ledger_residual(model, state, c);
+  };
+  auto in_fluid_of = [&](int c) { return darcy ? reservoir->mass_in_fluid(state, c) : mass_in_fluid(model, state, c); };
   std::ostringstream summary;
   summary << "MesoSim " << MESOSIM_VERSION << " " << scenario.name << ", " << format_time(t_end) << "\n";
-  summary << "steps " << integrator.stats().n_accepted << " accepted, " << integrator.stats().n_rejected
+  summary << "steps " << n_steps << " accepted, " << n_rejected
           << " rejected; wall " << wall << " s, of which metrics " << metrics_wall << " s, writing results "
           << output_wall << " s (" << results->n_snapshots() << " snapshots)\n";
   summary << "component, injected mg, in tissue %, to blood %, to lymph %, degraded %, out of box %, ledger residual\n";
@@ -559,17 +667,18 @@ int run(const RunOptions& requested) {
     const double m0 = l.injected > 0.0 ? l.injected : 1.0;  // a component no cocktail holds: all zeros
     char line[256];
     std::snprintf(line, sizeof line, "%s, %.3f, %.2f, %.2f, %.2f, %.2f, %.2f, %.1e\n", model.component(c).name.c_str(),
-                  m0 * 1e6, 100 * (mass_in_fluid(model, state, c) + mass_bound(model, state, c)) / m0,
+                  m0 * 1e6, 100 * (in_fluid_of(c) + mass_bound(model, state, c)) / m0,
                   100 * l.to_blood / m0, 100 * l.to_lymph / m0, 100 * l.degraded / m0, 100 * boundary / m0,
-                  ledger_residual(model, state, c));
+                  residual_of(c));
     summary << line;
   }
   json report;
   report["program"] = {{"name", "mesosim"}, {"version", MESOSIM_VERSION}, {"build", MESOSIM_BUILD}};
   report["scenario"] = {{"name", scenario.name}, {"file", scenario.file}};
   report["run"] = {{"end_time_s", t_end},
-                   {"steps", integrator.stats().n_accepted},
-                   {"rejected_steps", integrator.stats().n_rejected},
+                   {"steps", n_steps},
+                   {"rejected_steps", n_rejected},
+                   {"reservoir", darcy ? "darcy" : "instant"},
                    {"wall_time_s", wall},
                    {"output_wall_time_s", output_wall},
                    {"metrics_wall_time_s", metrics_wall},
@@ -600,13 +709,47 @@ int run(const RunOptions& requested) {
          {"time_half_covered_s", f.time_half_covered},
          {"time_above_threshold_s", f.time_above_threshold},
          {"final_uniformity_cv", last.uniformity_cv},
-         {"ledger_residual", ledger_residual(model, state, c)}});
+         {"ledger_residual", residual_of(c)}});
     char half_life[32] = "not reached";
     if (f.residence_half_life >= 0) std::snprintf(half_life, sizeof half_life, "%.2f", f.residence_half_life / 3600);
     char line[256];
     std::snprintf(line, sizeof line, "%s, %s, %.2f, %.3g, %.1f, %.1f\n", model.component(c).name.c_str(), half_life,
                   100 * f.systemic_fraction, f.peak, 100 * f.max_coverage, f.time_above_threshold / 3600);
     summary << line;
+  }
+  if (darcy) {
+    // The bleb: largest figures over the run, and how fast the excess fluid went.
+    const double half_life = bleb.half_life();
+    const DarcyStats& ds = reservoir->stats();
+    report["bleb"] = {{"e_bleb", e_bleb},
+                      {"max_excess_volume_m3", bleb.max_of(1)},
+                      {"max_peak_pressure_Pa", bleb.max_of(2)},
+                      {"max_diameter_m", bleb.max_of(4)},
+                      {"max_thickness_m", bleb.max_of(5)},
+                      {"max_surface_elevation_m", bleb.max_of(6)},
+                      {"excess_volume_half_life_s", half_life < 0 ? json() : json(half_life)},
+                      {"fluid_at_rest_s", ds.rest_time < 0 ? json() : json(ds.rest_time)},
+                      {"released_volume_m3", ds.released_volume},
+                      {"max_fluid_ledger_residual", bleb.max_of(7)},
+                      {"max_excess_fraction", bleb.max_of(8)},
+                      {"coupled_steps", ds.n_coupled_steps}};
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "\nbleb (excess fluid fraction >= %.2g): largest %.3f mL, %.1f mm across, %.2f mm thick, peak "
+                  "pressure %.1f kPa, wheal %.2f mm high; half the excess fluid gone after %s; fluid at rest at %s "
+                  "(%d coupled steps); fluid ledger residual %.1e\n",
+                  e_bleb, bleb.max_of(1) * 1e6, bleb.max_of(4) * 1e3, bleb.max_of(5) * 1e3, bleb.max_of(2) / 1e3,
+                  bleb.max_of(6) * 1e3, half_life < 0 ? "(not reached)" : (std::to_string(long(half_life / 60)) + " min").c_str(),
+                  ds.rest_time < 0 ? "(not reached)" : format_time(ds.rest_time).c_str(), int(ds.n_coupled_steps),
+                  bleb.max_of(7));
+    summary << line;
+    double phi_min = 1.0;
+    for (const Layer& layer : scenario.tissue.layers) phi_min = std::min(phi_min, layer.fluid_fraction);
+    if (bleb.max_of(8) > 1.0 - phi_min)
+      summary << "warning: the excess fluid fraction reached " << bleb.max_of(8)
+              << ", so the fluid fraction phi0 + e exceeded 1 near the tip: the linear compliance (storage) is outside "
+                 "its range for this injection and the bleb figures are not physical; the tissue fluid parameters "
+                 "are uncalibrated estimates (README, \"The reservoir\")\n";
   }
   results->finish(report.dump(2));
   write_text_atomically(out / "summary.txt", summary.str());

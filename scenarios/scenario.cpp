@@ -379,9 +379,17 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
   base.entry = entry_index;
   base.volume = keys.from("volume").quantity("volume", Dimension::of_volume(), std::nullopt, 0.0, true);
   base.reservoir = entry.text("reservoir", std::string("instant"));
-  if (base.reservoir != "instant")
-    entry.fail("reservoir", entry.find("reservoir"),
-               "'" + base.reservoir + "' is not available yet; choose \"instant\" (the darcy reservoir is issue #3)");
+  if (base.reservoir != "instant" && base.reservoir != "darcy")
+    entry.fail("reservoir", entry.find("reservoir"), "'" + base.reservoir + "' is not a reservoir model; choose \"instant\" "
+                                                     "(the cocktail appears around the tip) or \"darcy\" (pushed in by "
+                                                     "interstitial flow, see the README)");
+  if (entry.has("rate")) {
+    if (base.reservoir != "darcy")
+      entry.fail("rate", entry.find("rate"), "a flow rate applies to reservoir = \"darcy\" only (an instant deposit has none)");
+    base.rate = entry.quantity("rate", Dimension::of_flow(), std::nullopt, 0.0, true);
+  } else if (base.reservoir == "darcy") {
+    base.rate = 0.01e-6;  // 0.01 mL/s: a 0.05 mL point over 5 s by hand [E]
+  }
   base.cocktail = entry.text("cocktail");
   const toml::table* cocktail = cocktails ? cocktails->get_as<toml::table>(base.cocktail) : nullptr;
   if (!cocktail) {
@@ -600,6 +608,12 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   }
   std::stable_sort(scenario.injections.begin(), scenario.injections.end(),
                    [](const Injection& a, const Injection& b) { return a.time < b.time; });
+  for (const Injection& injection : scenario.injections)
+    if (injection.reservoir != scenario.injections.front().reservoir)
+      throw InputError(scenario.file + ": injections: entries " + std::to_string(scenario.injections.front().entry) +
+                       " and " + std::to_string(injection.entry) + " use different reservoir models (" +
+                       scenario.injections.front().reservoir + ", " + injection.reservoir +
+                       "); one run uses one: set reservoir the same in every [[injections]] entry");
   if (cocktails) {
     Reader cocktails_reader(*cocktails, "cocktails", scenario.file);
     for (const auto& [name, node] : *cocktails) cocktails_reader.find(std::string(name.str()));

@@ -185,7 +185,21 @@ ResultsFile::ResultsFile(const fs::path& directory, const TransportModel& model,
   write_sidecar();
 }
 
-void ResultsFile::write_snapshot(const TransportState& state) {
+void ResultsFile::add_field(const std::string& name, const std::string& units) {
+  extra_fields_.push_back({dataset_key(name), units});
+}
+
+void ResultsFile::append_columns(const std::string& group, const std::vector<std::string>& names,
+                                 const std::vector<std::vector<double>>& columns) {
+  if (!h5::exists(file_, group)) h5::create_group(file_, group);
+  for (std::size_t n = 0; n < names.size(); ++n) h5::append(file_, group + "/" + names[n], columns[n]);
+  file_.flush();
+}
+
+void ResultsFile::write_snapshot(const TransportState& state, const std::vector<const double*>& extras) {
+  if (extras.size() != extra_fields_.size())
+    throw SolverError("results: " + std::to_string(extras.size()) + " extra fields given, " +
+                      std::to_string(extra_fields_.size()) + " declared");
   const Grid& g = model_.grid();
   const std::size_t plane = g.plane_size();
   const std::string group_name = snapshot_group(times_.size());
@@ -206,6 +220,12 @@ void ResultsFile::write_snapshot(const TransportState& state) {
     if (co.has_binding)
       h5::write_field(file_, group_name + "/" + keys_[c] + "_bound", g.nz, g.ny, g.nx, state.bound.component(c),
                       float32_);
+  }
+  for (std::size_t n = 0; n < extras.size(); ++n) {
+    const std::string path = group_name + "/" + extra_fields_[n].first;
+    h5::write_field(file_, path, g.nz, g.ny, g.nx, extras[n], float32_);
+    const h5::Handle dataset(H5Dopen2(file_.id(), path.c_str(), H5P_DEFAULT));
+    h5::write_attribute(file_, dataset.id(), "units", extra_fields_[n].second);
   }
   h5::append(file_, "/snapshots/time_s", {state.time});
   write_pending_rows();
@@ -335,6 +355,7 @@ void ResultsFile::write_sidecar() const {
       if (model_.coefficients(c).has_binding)
         attribute(model_.component(c).name + " bound", group + "/" + keys_[c] + "_bound", "Float", float32_ ? 4 : 8);
     }
+    for (const auto& [name, units] : extra_fields_) attribute(name, group + "/" + name, "Float", float32_ ? 4 : 8);
     attribute("layer", "/grid/layer", "Int", 4);
     xml << "   </Grid>\n";
   }

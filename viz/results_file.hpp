@@ -65,8 +65,15 @@ class ResultsFile {
   ResultsFile(const std::filesystem::path& directory, const TransportModel& model, std::size_t n_snapshots,
               std::size_t n_rows, bool float32);
 
-  /// Writes one snapshot, flushes the file and rewrites the sidecar.
-  void write_snapshot(const TransportState& state);
+  /// Writes one snapshot, flushes the file and rewrites the sidecar. `extras` are the values of
+  /// the fields named by add_field, in that order (one value per cell each).
+  void write_snapshot(const TransportState& state, const std::vector<const double*>& extras = {});
+  /// A further field stored with every snapshot (call before the first one), e.g. the excess
+  /// fluid fraction of the darcy reservoir; `units` becomes its attribute.
+  void add_field(const std::string& name, const std::string& units);
+  /// Appends rows to extendible 1-D datasets GROUP/NAME (created on first use) and flushes.
+  void append_columns(const std::string& group, const std::vector<std::string>& names,
+                      const std::vector<std::vector<double>>& columns);
   /// Appends a row of the time series; rows are written in batches by the next snapshot, sync()
   /// or finish() (ledger.csv and metrics.csv hold every row at once).
   void append(const SeriesRow& row);
@@ -92,6 +99,7 @@ class ResultsFile {
   std::vector<std::string> keys_;     ///< dataset keys per component
   std::vector<double> buffer_;        ///< one component's field
   std::vector<SeriesRow> pending_;    ///< rows not yet in the file
+  std::vector<std::pair<std::string, std::string>> extra_fields_;  ///< name, units
   std::size_t n_rows_written_ = 0;
 };
 

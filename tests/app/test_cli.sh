@@ -67,4 +67,15 @@ check presets-techniques 0 'technique presets: gun_grid nappage point_by_point r
 check presets-technique 0 'nappage.*superficial' -- "$mesosim" presets technique
 check presets-technique-one 0 'source: .*\[E\]' -- "$mesosim" presets technique retrotracing
 check presets-technique-typo 2 "did you mean 'nappage'" -- "$mesosim" presets technique napage
+# The darcy reservoir from a scenario: the bleb is reported, every ledger closes, results.h5 holds
+# the bleb series and a snapshot of the excess fluid at the end of the injection.
+check darcy-run 0 'bleb \(excess fluid fraction >= 0.1\): largest 0.050 mL' -- "$mesosim" run "$example" --set injections.0.reservoir=darcy --set 'injections.0.rate=0.01 mL/s' --set 'domain.cell=500 um' --end "2 h" --out "$work/darcy" --quiet
+check darcy-ledgers-close 0 '^ok$' -- bash -c "sed -n '4,6p' '$work/darcy/summary.txt' | awk -F', ' '{r=\$NF; if (r<0) r=-r; if (r>1e-12) bad=1} END {print bad ? \"bad\" : \"ok\"}'"
+check darcy-fluid-ledger 0 '"max_fluid_ledger_residual": [0-9.e-]+' -- grep max_fluid_ledger_residual "$work/darcy/summary.json"
+check darcy-results 0 '^5\.0 [1-9]' -- /usr/bin/python3 -c "
+import h5py
+f = h5py.File('$work/darcy/results.h5', 'r')
+print('%.1f' % f['snapshots/time_s'][1], len(f['bleb/time_s']), f['snapshots/000001/excess_fluid'][()].max() > 0)"
+check darcy-rate-needs-darcy 2 'injections\[0\].rate: a flow rate applies to reservoir = "darcy" only' -- "$mesosim" check "$example" --set 'injections.0.rate=0.01 mL/s'
+check darcy-bad-reservoir 2 "injections\[0\].reservoir: 'bleb' is not a reservoir model" -- "$mesosim" check "$example" --set injections.0.reservoir=bleb
 exit $((failures > 0))

@@ -128,7 +128,11 @@ TEST(Scenario, BadInputNamesTheFileLineKeyAndFix) {
   EXPECT_NE(error_of(replace(minimal, "[time]", "[time]\nscheme = \"rk4\"")).find("choose \"implicit\" or \"explicit\""),
             std::string::npos);
   EXPECT_NE(error_of(replace(minimal, "[time]", "[time]\ntolerance = 2")).find("must be below 1"), std::string::npos);
-  EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nreservoir = \"darcy\"")).find("not available yet"),
+  EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nreservoir = \"bleb\"")).find("'bleb' is not a reservoir model"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nrate = \"1 mL/s\"")).find("applies to reservoir = \"darcy\" only"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nreservoir = \"darcy\"\nrate = \"1 mm\"")).find("rate"),
             std::string::npos);
   EXPECT_NE(error_of(replace(minimal, "cell = \"100 um\"", "cell = \"100 um\"\nboundaries = { bottom = \"open\" }"))
                 .find("choose one of: no_flux, sink, periodic"),
