@@ -391,7 +391,14 @@ int plot_sweep(const Sweep& sweep, const SweepOptions& options, const fs::path& 
     lines[label].push_back({x, std::strtod(f[metric].c_str(), nullptr)});
   }
   if (lines.empty()) throw InputError(table.string() + ": no finished case has a value of " + options.plot);
-  const bool percent = options.plot.find("coverage") != std::string::npos || options.plot.find("fraction") != std::string::npos;
+  // Fractions as %, times in hours; other columns as stored.
+  auto ends_with = [&](const std::string& suffix) {
+    return options.plot.size() >= suffix.size() &&
+           options.plot.compare(options.plot.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  const bool percent = ends_with(":max_coverage") || ends_with("_fraction");
+  const bool hours = ends_with("_s");
+  const double factor = percent ? 100.0 : hours ? 1.0 / 3600.0 : 1.0;
   double x_min = 1e300, x_max = -1e300, y_max = 0.0;
   std::vector<PlotLine> plot_lines;
   std::size_t n = 0;
@@ -403,7 +410,7 @@ int plot_sweep(const Sweep& sweep, const SweepOptions& options, const fs::path& 
     plot_line.thickness = 3;
     for (const auto& [x, y] : points) {
       plot_line.x.push_back(x);
-      plot_line.y.push_back(percent ? 100.0 * y : y);
+      plot_line.y.push_back(factor * y);
       x_min = std::min(x_min, x);
       x_max = std::max(x_max, x);
       y_max = std::max(y_max, plot_line.y.back());
@@ -417,10 +424,17 @@ int plot_sweep(const Sweep& sweep, const SweepOptions& options, const fs::path& 
                                 {.size = font * 5 / 4, .bold = true});
   const int legend_height = draw_legend(canvas, font, title.bottom() + font / 2, canvas.width() - 2 * font, plot_lines, font);
   const int top = title.bottom() + font + legend_height;
-  draw_line_plot(canvas, {font, top, canvas.width() - 2 * font, canvas.height() - top - font / 2},
+  const Box axes_box = draw_line_plot(canvas, {font, top, canvas.width() - 2 * font, canvas.height() - top - font / 2},
                  {"", options.plot_x + (x_unit.empty() ? "" : " (" + x_unit + ")"),
-                  options.plot + (percent ? " (%)" : ""), x_min, x_max, 0.0, y_max > 0 ? 1.05 * y_max : 1.0},
+                  options.plot.substr(0, options.plot.size() - (hours ? 2 : 0)) + (percent ? " (%)" : hours ? " (h)" : ""),
+                  x_min, x_max, 0.0, y_max > 0 ? 1.05 * y_max : 1.0},
                  plot_lines, font);
+  // A dot on every case (the lines only join them).
+  const ColourScale x_scale{Scale::linear, x_min, x_max}, y_scale{Scale::linear, 0.0, y_max > 0 ? 1.05 * y_max : 1.0};
+  for (const PlotLine& l : plot_lines)
+    for (std::size_t k = 0; k < l.x.size(); ++k)
+      canvas.disc(axes_box.x + x_scale.position(l.x[k]) * (axes_box.width - 1),
+                  axes_box.bottom() - 1 - y_scale.position(l.y[k]) * (axes_box.height - 1), 4.5, l.colour);
   std::string name = "plot_" + dataset_key(options.plot) + "_vs_" + dataset_key(options.plot_x) + ".png";
   canvas.write_png(out / name);
   std::printf("wrote %s (%zu lines, %s)\n", (out / name).string().c_str(), plot_lines.size(), table.string().c_str());
