@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "app/render.hpp"
@@ -173,7 +174,12 @@ int main(int argc, char** argv) {
     return 3;
   } catch (const OutputError& e) {
     std::cerr << "mesosim: cannot write results: " << e.what() << "\n";
-    return 4;
+    // Skip HDF5's exit-time clean-up: after a failed write (disk full) it may try to flush the
+    // same file again and crash; everything written before was flushed already.
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    std::_Exit(4);
   } catch (const std::exception& e) {
     std::cerr << "mesosim: unexpected error: " << e.what() << "\n";
     return 5;
