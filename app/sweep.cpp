@@ -224,6 +224,14 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
       {"peak_kg_m3", "peak_kg_m3"},
       {"time_above_threshold_s", "time_above_threshold_s"},
       {"ledger_residual", "ledger_residual"}};
+  // The bleb figures of darcy runs (summary.json "bleb") form one more column group.
+  static const std::vector<std::pair<std::string, std::string>> bleb_columns{
+      {"max_excess_volume_m3", ""}, {"max_diameter_m", ""},           {"max_thickness_m", ""},
+      {"max_peak_pressure_Pa", ""}, {"max_surface_elevation_m", ""},  {"excess_volume_half_life_s", ""},
+      {"fluid_at_rest_s", ""},      {"max_excess_fraction", ""},      {"max_fluid_ledger_residual", ""}};
+  auto columns_of = [&](const std::string& component) -> const std::vector<std::pair<std::string, std::string>>& {
+    return component == "bleb" ? bleb_columns : metrics;
+  };
   struct Row {
     std::string status, error;
     double wall = std::nan("");
@@ -241,6 +249,12 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
       if (summary.is_object()) {
         row.status = "ok";
         row.wall = status.is_object() ? status.value("wall_s", std::nan("")) : summary["run"].value("wall_time_s", 0.0);
+        if (summary.contains("bleb") && summary["bleb"].is_object()) {  // darcy reservoir runs
+          const std::string name = "bleb";
+          if (std::find(components.begin(), components.end(), name) == components.end()) components.push_back(name);
+          for (const auto& [key, value] : summary["bleb"].items())
+            row.values[name + ":" + key] = value.is_number() ? value.get<double>() : std::nan("");
+        }
         for (const json& component : summary["components"]) {
           const std::string name = component.value("name", "?");
           if (std::find(components.begin(), components.end(), name) == components.end()) components.push_back(name);
@@ -265,7 +279,7 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
   csv << "case,status,wall_s";
   for (const std::string& key : sweep.keys) csv << ",\"" << key << "\"";
   for (const std::string& component : components)
-    for (const auto& [column, key] : metrics) csv << ",\"" << component << ":" << column << "\"";
+    for (const auto& [column, key] : columns_of(component)) csv << ",\"" << component << ":" << column << "\"";
   csv << ",error\n";
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const SweepCase& c = *cases[r];
@@ -277,7 +291,7 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
       csv << ",\"" << value << "\"";
     }
     for (const std::string& component : components)
-      for (const auto& [column, key] : metrics) {
+      for (const auto& [column, key] : columns_of(component)) {
         const auto found = rows[r].values.find(component + ":" + column);
         csv << ',';
         if (found != rows[r].values.end() && !std::isnan(found->second)) csv << found->second;
@@ -324,7 +338,7 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
   h5::create_group(file, "/metrics");
   for (const std::string& component : components) {
     h5::create_group(file, "/metrics/" + dataset_key(component));
-    for (const auto& [column, key] : metrics) {
+    for (const auto& [column, key] : columns_of(component)) {
       std::vector<double> values;
       for (const Row& row : rows) {
         const auto found = row.values.find(component + ":" + column);

@@ -86,6 +86,16 @@ TOML
 check failing-case 6 'case-0001 invalid.*depth' -- "$mesosim" sweep "$work/bad.toml" --out "$work/bad"
 check failing-case-table 0 'case-0000,ok.*case-0001,invalid' -- bash -c "tr '\n' ' ' <'$work/bad/sweep.csv'"
 
+# Darcy-reservoir cases add the bleb figures to the table.
+cat >"$work/darcy.toml" <<TOML
+base = "$(cd "$2" && pwd)/scenarios/examples/single_injection.toml"
+set = ["domain.cell=500 um", "time.end=1 h", "injections.0.reservoir=darcy"]
+[parameters]
+"injections.0.rate" = ["0.01 mL/s", "0.05 mL/s"]
+TOML
+check darcy-sweep 0 'sweep finished' -- "$mesosim" sweep "$work/darcy.toml" --out "$work/darcy" --quiet
+check darcy-bleb-columns 0 'bleb:max_diameter_m.*bleb:max_peak_pressure_Pa' -- head -1 "$work/darcy/sweep.csv"
+
 # Input errors.
 printf 'base = "%s"\n[parameters]\n"time.end" = ["1 h"]\n[sampling]\nmethod = "sobol"\ncount = 2\n' "$sweeps/nappage_base.toml" >"$work/e1.toml"
 check bad-method 2 "sampling.method: 'sobol' is not a method; choose latin_hypercube or random" -- "$mesosim" sweep "$work/e1.toml" --dry-run
