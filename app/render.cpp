@@ -237,6 +237,8 @@ int render(const RenderOptions& o) {
   for (std::size_t f = 0; f < snapshots.size(); ++f) {
     const std::size_t snapshot = snapshots[f];
     const std::vector<double> field = results.field(snapshot, component);
+    const std::vector<double> excess = results.excess_fluid(snapshot);  // darcy runs: the bleb
+    constexpr double e_bleb = 0.1;
     FrameText text = base_text;
     text.time = results.snapshot_times[snapshot];
     for (const std::string view : {"section", "top"}) {
@@ -249,6 +251,8 @@ int render(const RenderOptions& o) {
       const Slice slice = cut(results, field, spec);
       std::vector<Outline> outlines;
       if (contour > 0.0) outlines.push_back({slice, contour, "above " + format_value(contour) + " mg/mL"});
+      if (!excess.empty() && *std::max_element(excess.begin(), excess.end()) >= e_bleb)
+        outlines.push_back({cut(results, excess, spec), e_bleb, "bleb (excess fluid >= 0.1)"});
       Canvas canvas(width, height);
       const FrameLayout layout = draw_slice_frame(canvas, results, spec, slice, scale, outlines, text);
       const fs::path file = out / frame_name(key, view, f);
@@ -261,6 +265,7 @@ int render(const RenderOptions& o) {
                                   {"plot", {layout.plot.x, layout.plot.y, layout.plot.width, layout.plot.height}},
                                   {"bar", {layout.bar.x, layout.bar.y, layout.bar.width, layout.bar.height}},
                                   {"pixels_per_m", layout.pixels_per_m}});
+      for (const Outline& outline : outlines) record["frames"].back()["outlines"].push_back(outline.label);
       ++n_frames;
     }
     if (view3d) {

@@ -75,6 +75,16 @@ std::size_t ResultsReader::component(const std::string& name) const {
   throw InputError("--component '" + name + "': no such component in " + path_.string() + "; it holds " + known);
 }
 
+std::vector<double> ResultsReader::excess_fluid(std::size_t snapshot) const {
+  char path[48];
+  std::snprintf(path, sizeof path, "/snapshots/%06zu/excess_fluid", snapshot);
+  if (!h5::exists(file_, path)) return {};
+  std::vector<double> values = h5::read_doubles(file_, path);
+  if (values.size() != std::size_t(nx) * ny * nz)
+    throw InputError(path_.string() + ": " + path + " does not have the grid's number of values (damaged file?)");
+  return values;
+}
+
 std::vector<double> ResultsReader::field(std::size_t snapshot, std::size_t component) const {
   char group[32];
   std::snprintf(group, sizeof group, "/snapshots/%06zu/", snapshot);

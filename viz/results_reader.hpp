@@ -44,6 +44,9 @@ class ResultsReader {
   std::size_t component(const std::string& name) const;
   /// Concentration in the mobile fluid, kg/m^3 = mg/mL, C order (z, y, x), nz * ny * nx values.
   std::vector<double> field(std::size_t snapshot, std::size_t component) const;
+  /// The excess fluid fraction e of the darcy reservoir at a snapshot (C order z, y, x); empty when
+  /// the run had no reservoir field.
+  std::vector<double> excess_fluid(std::size_t snapshot) const;
   /// One metric of one component at every series time (e.g. "in_tissue", "coverage").
   std::vector<double> series(std::size_t component, const std::string& metric) const;
   /// Index of the layer holding `depth`.

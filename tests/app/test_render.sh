@@ -69,5 +69,15 @@ expect_input_error "time outside the run" "--times 3 d is outside the run" "$wor
 expect_input_error "bad size" "--size" "$work/run" --size 800
 [[ ! -e $work/e ]] && pass "nothing written on input errors" || fail "input errors left $work/e"
 
+# A darcy-reservoir run: the frame at the end of the injection outlines the bleb (excess fluid >= 0.1).
+if "$mesosim" run "$source_tree/scenarios/examples/single_injection.toml" --set 'domain.cell=500 um' \
+     --set injections.0.reservoir=darcy --end "1 h" --out "$work/darcy" --quiet >/dev/null 2>&1 &&
+   "$mesosim" render "$work/darcy" --view section --times "5 s" --size 800x600 >/dev/null 2>&1 &&
+   grep -q 'bleb (excess fluid >= 0.1)' "$work/darcy/render/render.json"; then
+  pass "bleb outlined in a darcy run"
+else
+  fail "bleb outline: render.json of a darcy run does not list it"
+fi
+
 ((failures == 0)) && echo "all render checks passed" || echo "$failures render checks failed"
 exit $((failures > 0))
