@@ -407,20 +407,21 @@ int run(const RunOptions& requested) {
   // and, once the fluid is at rest, the plain integrator.
   const bool darcy = !scenario.injections.empty() && scenario.injections.front().reservoir == "darcy";
   std::unique_ptr<DarcyReservoir> reservoir;
-  if (darcy) {
-    if (resuming)
-      throw InputError("runs with reservoir = \"darcy\" cannot be resumed yet (their checkpoints would need the "
-                       "moving fluid); run again");
-    DarcySettings settings;
-    settings.at_rest = scenario.integrator;
+  // Schedules the darcy injections from time t on (all of them, or after a resumed checkpoint).
+  auto schedule_injections = [&](double from) {
     try {
-      reservoir = std::make_unique<DarcyReservoir>(scenario.grid, scenario.boundaries, scenario.tissue,
-                                                   scenario.components, settings);
       for (const Injection& injection : scenario.injections)
-        reservoir->add_injection(darcy_injection(injection, injection.rate));
+        if (injection.time >= from) reservoir->add_injection(darcy_injection(injection, injection.rate));
     } catch (const InputError& e) {
       throw InputError(scenario.file + ": injections: " + e.what());
     }
+  };
+  if (darcy) {
+    DarcySettings settings;
+    settings.at_rest = scenario.integrator;
+    reservoir = std::make_unique<DarcyReservoir>(scenario.grid, scenario.boundaries, scenario.tissue,
+                                                 scenario.components, settings);
+    if (!resuming) schedule_injections(0.0);
   }
   const TransportModel& model = darcy ? reservoir->solute_model() : *prepared->model;
   Integrator& integrator = *prepared->integrator;
@@ -458,12 +459,44 @@ int run(const RunOptions& requested) {
 
   std::unique_ptr<ResultsFile> results;
   std::unique_ptr<CsvTables> tables;
+  std::size_t bleb_rows_at_checkpoint = 0;
   if (resuming) {
     position = checkpoint.position;
     read_checkpoint_state(out, model, state);
-    integrator.restore(checkpoint.integrator);
+    if (darcy) {
+      // The reservoir was at rest at the checkpoint: its plain integrator, counters and fluid
+      // ledger, then the injections still to come; the bleb series so far from results.h5.
+      const std::vector<double>& r = checkpoint.extra_reals;
+      const std::vector<long long>& n = checkpoint.extra_counts;
+      if (r.size() != 4 + 4 + n_sides || n.size() != 4)
+        throw InputError((out / "checkpoint.h5").string() + ": the darcy reservoir's memory is missing or damaged");
+      DarcyReservoir::RestMemory memory;
+      memory.rest = checkpoint.integrator;
+      memory.stats.smallest_step = r[0];
+      memory.stats.largest_step = r[1];
+      memory.stats.released_volume = r[2];
+      memory.stats.rest_time = r[3];
+      memory.fluid_ledger.injected = r[4];
+      memory.fluid_ledger.to_blood = r[5];
+      memory.fluid_ledger.to_lymph = r[6];
+      memory.fluid_ledger.degraded = r[7];
+      for (int side = 0; side < n_sides; ++side) memory.fluid_ledger.boundary[side] = r[8 + side];
+      memory.stats.n_coupled_steps = long(n[0]);
+      memory.stats.n_rest_steps = long(n[1]);
+      memory.fluid_steps = long(n[2]);
+      reservoir->restore_at_rest(memory, state.time);
+      schedule_injections(state.time);
+      bleb_rows_at_checkpoint = std::size_t(n[3]);
+    } else {
+      integrator.restore(checkpoint.integrator);
+    }
     results = std::make_unique<ResultsFile>(out, model, std::size_t(position.n_snapshots), std::size_t(position.n_rows),
                                             options.float32);
+    if (darcy) {
+      results->add_field("excess_fluid", "excess fluid volume per tissue volume, dimensionless");
+      bleb.columns = results->truncate_columns("/bleb", BlebSeries::names, bleb_rows_at_checkpoint);
+      bleb.written = bleb_rows_at_checkpoint;
+    }
     tables = std::make_unique<CsvTables>(out, model);
     for (const SeriesRow& row : read_series(results->path(), model)) {
       tables->add(row);
@@ -555,20 +588,33 @@ int run(const RunOptions& requested) {
     Checkpoint c;
     c.inputs_json = options_to_json(options, source).dump();
     c.threads = omp_get_max_threads();
+    if (darcy) bleb.flush_to(*results);
     results->sync();
     c.position = position;
     c.position.n_rows = long(results->n_rows());
     c.position.wall_time = wall_now();
-    c.integrator = integrator.memory();
+    if (darcy) {
+      const DarcyReservoir::RestMemory memory = reservoir->rest_memory();  // at rest: checked by the callers
+      c.integrator = memory.rest;
+      const MassLedger& f = memory.fluid_ledger;
+      c.extra_reals = {memory.stats.smallest_step, memory.stats.largest_step, memory.stats.released_volume,
+                       memory.stats.rest_time, f.injected, f.to_blood, f.to_lymph, f.degraded};
+      c.extra_reals.insert(c.extra_reals.end(), f.boundary.begin(), f.boundary.end());
+      c.extra_counts = {memory.stats.n_coupled_steps, memory.stats.n_rest_steps, memory.fluid_steps,
+                        (long long)bleb.written};
+    } else {
+      c.integrator = integrator.memory();
+    }
     write_checkpoint(out, c, model, state);
     last_checkpoint = wall_now();
     output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - output_start).count();
   };
   auto periodic_checkpoint = [&](const TransportState&) {
-    if (wall_now() - last_checkpoint >= checkpoint_interval) save_checkpoint();
+    if (wall_now() - last_checkpoint >= checkpoint_interval && (!darcy || reservoir->at_rest())) save_checkpoint();
   };
   StopSignals signals;
   integrator.set_stop_flag(&stop_requested);
+  if (darcy) reservoir->set_stop_flag(&stop_requested);
   auto stopped = [&]() -> int {
     save_checkpoint();
     const int signal = stop_signal.load();
@@ -592,7 +638,7 @@ int run(const RunOptions& requested) {
     }
     if (darcy) {
       bool was_moving = !reservoir->at_rest();
-      reservoir->advance_to(state, t_out, [&](const TransportState& s) {
+      const bool reached = reservoir->advance_to(state, t_out, [&](const TransportState& s) {
         if (!reservoir->at_rest() || was_moving) bleb.record(s.time, *reservoir, e_bleb);
         was_moving = !reservoir->at_rest();
         // A snapshot of the bleb at the end of each injection (the fluid is gone by the next output).
@@ -603,16 +649,19 @@ int run(const RunOptions& requested) {
           ++position.n_snapshots;
           output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_write).count();
         }
+        periodic_checkpoint(s);
       });
+      if (!reached) return stopped();
     } else if (!integrator.advance_to(state, t_out, periodic_checkpoint)) {
       return stopped();
     }
     record(n % snapshot_every == 0 || n == n_outputs);
     if (stop_requested.load()) {
       ++n;
-      if (darcy) {
-        std::printf("%s  stopped at %s; runs with the darcy reservoir cannot be resumed yet: results up to here are "
-                    "in %s\n", isatty(STDOUT_FILENO) ? "\n" : "", format_time(state.time).c_str(), out.string().c_str());
+      if (darcy && !reservoir->at_rest()) {  // the end came before the fluid was at rest
+        std::printf("%s  stopped at %s while the injected fluid still moves: no checkpoint can be written then; "
+                    "results up to here are in %s\n",
+                    isatty(STDOUT_FILENO) ? "\n" : "", format_time(state.time).c_str(), out.string().c_str());
         return stop_signal.load() == SIGTERM ? 143 : 130;
       }
       return stopped();

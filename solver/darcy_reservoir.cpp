@@ -381,7 +381,22 @@ void DarcyReservoir::come_to_rest(TransportState& solutes) {
   rest_.restart();
 }
 
-void DarcyReservoir::advance_to(TransportState& solutes, double t_end,
+DarcyReservoir::RestMemory DarcyReservoir::rest_memory() const {
+  if (!at_rest_) throw SolverError("darcy reservoir: a checkpoint needs the fluid at rest");
+  return {rest_.memory(), stats_, fluid_.ledger[0], fluid_.n_steps};
+}
+
+void DarcyReservoir::restore_at_rest(const RestMemory& memory, double time) {
+  if (!injections_.empty()) throw SolverError("darcy reservoir: restore before adding injections");
+  rest_.restore(memory.rest);
+  stats_ = memory.stats;
+  fluid_.ledger[0] = memory.fluid_ledger;
+  fluid_.n_steps = memory.fluid_steps;
+  fluid_.time = time;
+  at_rest_ = true;
+}
+
+bool DarcyReservoir::advance_to(TransportState& solutes, double t_end,
                                 const std::function<void(const TransportState&)>& on_step) {
   if (t_end < solutes.time) {
     std::ostringstream msg;
@@ -393,9 +408,10 @@ void DarcyReservoir::advance_to(TransportState& solutes, double t_end,
     const double stop = std::min(t_end, next_breakpoint(t));
     if (at_rest_ && !injection_running(t)) {
       const long before = rest_.stats().n_accepted;
-      rest_.advance_to(solutes, stop, on_step);
+      const bool reached = rest_.advance_to(solutes, stop, on_step);
       stats_.n_rest_steps += rest_.stats().n_accepted - before;
       fluid_.time = solutes.time;
+      if (!reached) return false;
       continue;
     }
     if (injection_running(t)) {
@@ -432,6 +448,7 @@ void DarcyReservoir::advance_to(TransportState& solutes, double t_end,
     if (!injection_running(solutes.time) && last_peak_ < settings_.rest_excess) come_to_rest(solutes);
     if (on_step) on_step(solutes);
   }
+  return true;
 }
 
 double DarcyReservoir::mass_in_fluid(const TransportState& solutes, int c) const {

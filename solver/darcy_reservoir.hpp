@@ -28,6 +28,7 @@
 // ledger_residual): the generic helpers and metrics.hpp use the static capacity phi0 f P.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <limits>
 #include <vector>
@@ -102,8 +103,26 @@ class DarcyReservoir {
 
   /// Advances `solutes` (made by make_state, driven only by this reservoir) to exactly t_end,
   /// landing on every injection start and end; `on_step` is called after each accepted step.
-  void advance_to(TransportState& solutes, double t_end,
+  /// Returns false early when the stop flag is raised, but only while the fluid is at rest (the
+  /// coupled phase always runs to rest); calling again continues exactly.
+  bool advance_to(TransportState& solutes, double t_end,
                   const std::function<void(const TransportState&)>& on_step = {});
+  /// A flag (not owned) that asks advance_to to return once the fluid is at rest.
+  void set_stop_flag(const std::atomic<bool>* flag) { rest_.set_stop_flag(flag); }
+
+  /// What a checkpoint taken while the fluid is at rest must hold to continue exactly (the fluid
+  /// itself is then zero: p = e = 0).
+  struct RestMemory {
+    IntegratorMemory rest;       ///< the plain integrator
+    DarcyStats stats;
+    MassLedger fluid_ledger;     ///< m^3
+    long fluid_steps = 0;
+  };
+  /// SolverError unless at_rest().
+  RestMemory rest_memory() const;
+  /// Restores a reservoir built afresh (before any add_injection) to the checkpoint's state at
+  /// time `time`; add the injections that start at or after it afterwards.
+  void restore_at_rest(const RestMemory& memory, double time);
   /// One coupled step of dt from solutes.time (advances time and the step count). Public for
   /// tests; advance_to chooses the steps.
   void step(TransportState& solutes, double dt);

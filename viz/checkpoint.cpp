@@ -58,6 +58,8 @@ void write_checkpoint(const fs::path& directory, const Checkpoint& checkpoint, c
                         std::vector<long long>{m.stats.n_accepted, m.stats.n_rejected, m.stats.n_stepper_calls,
                                                m.segment_n_steps, m.segment_n_done});
     h5::write_attribute(file, root.id(), "peak_ever", m.peak_ever);
+    h5::write_attribute(file, root.id(), "extra_reals", checkpoint.extra_reals);
+    h5::write_attribute(file, root.id(), "extra_counts", checkpoint.extra_counts);
     const Grid& g = model.grid();
     const std::vector<hsize_t> dims{hsize_t(model.n_components()), hsize_t(g.nz), hsize_t(g.ny), hsize_t(g.nx)};
     h5::write_dataset(file, "/u", dims, state.u.raw().data());
@@ -108,6 +110,8 @@ Checkpoint read_checkpoint(const fs::path& directory) {
   m.segment_n_steps = long(counts[3]);
   m.segment_n_done = long(counts[4]);
   m.peak_ever = h5::read_doubles_attribute(file, "/", "peak_ever");
+  checkpoint.extra_reals = h5::read_doubles_attribute(file, "/", "extra_reals");
+  checkpoint.extra_counts = h5::read_integers_attribute(file, "/", "extra_counts");
   return checkpoint;
 }
 

@@ -28,6 +28,8 @@ struct Checkpoint {
   int threads = 0;                  ///< thread count of the run (bitwise results need the same)
   RunPosition position;
   IntegratorMemory integrator;
+  std::vector<double> extra_reals;      ///< model-specific (the darcy reservoir's at-rest memory)
+  std::vector<long long> extra_counts;
 };
 
 /// Writes DIR/checkpoint.h5 atomically (OutputError on failure; the previous one stays).

@@ -189,6 +189,25 @@ void ResultsFile::add_field(const std::string& name, const std::string& units) {
   extra_fields_.push_back({dataset_key(name), units});
 }
 
+std::vector<std::vector<double>> ResultsFile::truncate_columns(const std::string& group,
+                                                               const std::vector<std::string>& names, std::size_t size) {
+  std::vector<std::vector<double>> columns;
+  for (const std::string& name : names) {
+    const std::string path = group + "/" + name;
+    if (!h5::exists(file_, path)) {
+      if (size > 0) throw InputError(path_.string() + ": " + path + " is missing; cannot resume");
+      columns.emplace_back();
+      continue;
+    }
+    h5::truncate(file_, path, size);
+    columns.push_back(h5::read_doubles(file_, path));
+    if (columns.back().size() != size)
+      throw InputError(path_.string() + ": " + path + " holds fewer rows than the checkpoint says; cannot resume");
+  }
+  file_.flush();
+  return columns;
+}
+
 void ResultsFile::append_columns(const std::string& group, const std::vector<std::string>& names,
                                  const std::vector<std::vector<double>>& columns) {
   if (!h5::exists(file_, group)) h5::create_group(file_, group);

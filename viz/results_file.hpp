@@ -71,6 +71,9 @@ class ResultsFile {
   /// A further field stored with every snapshot (call before the first one), e.g. the excess
   /// fluid fraction of the darcy reservoir; `units` becomes its attribute.
   void add_field(const std::string& name, const std::string& units);
+  /// Shrinks every dataset GROUP/NAME to `size` rows (resuming) and returns them as read back.
+  std::vector<std::vector<double>> truncate_columns(const std::string& group, const std::vector<std::string>& names,
+                                                    std::size_t size);
   /// Appends rows to extendible 1-D datasets GROUP/NAME (created on first use) and flushes.
   void append_columns(const std::string& group, const std::vector<std::string>& names,
                       const std::vector<std::vector<double>>& columns);
