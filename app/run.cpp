@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "app/builtin_scenario.hpp"
@@ -447,6 +448,12 @@ int run(const RunOptions& requested) {
   TransportState state = darcy ? reservoir->make_state() : TransportState(model);
   BlebSeries bleb;
   constexpr double e_bleb = 0.1;  // excess fluid fraction that counts as bleb (MODEL §2)
+  // The bleb of each injection when its flow stops, measured within half the distance to the
+  // nearest other tip (all of the tissue for a lone one): /bleb_per_injection in results.h5.
+  static const std::vector<std::string> injection_bleb_names{
+      "injection", "end_time_s", "excess_volume_m3", "diameter_m", "thickness_m", "peak_pressure_Pa", "peak_elevation_m"};
+  std::vector<std::vector<double>> injection_blebs(injection_bleb_names.size());
+  std::size_t injection_blebs_written = 0;
   std::vector<Injection> pending = scenario.injections;  // in time order, deposited when due
   std::stable_sort(pending.begin(), pending.end(), [](const Injection& a, const Injection& b) { return a.time < b.time; });
   RunPosition position;
@@ -468,7 +475,7 @@ int run(const RunOptions& requested) {
       // ledger, then the injections still to come; the bleb series so far from results.h5.
       const std::vector<double>& r = checkpoint.extra_reals;
       const std::vector<long long>& n = checkpoint.extra_counts;
-      if (r.size() != 4 + 4 + n_sides || n.size() != 4)
+      if (r.size() != 4 + 4 + n_sides || n.size() != 5)
         throw InputError((out / "checkpoint.h5").string() + ": the darcy reservoir's memory is missing or damaged");
       DarcyReservoir::RestMemory memory;
       memory.rest = checkpoint.integrator;
@@ -487,6 +494,7 @@ int run(const RunOptions& requested) {
       reservoir->restore_at_rest(memory, state.time);
       schedule_injections(state.time);
       bleb_rows_at_checkpoint = std::size_t(n[3]);
+      injection_blebs_written = std::size_t(n[4]);
     } else {
       integrator.restore(checkpoint.integrator);
     }
@@ -496,6 +504,7 @@ int run(const RunOptions& requested) {
       results->add_field("excess_fluid", "excess fluid volume per tissue volume, dimensionless");
       bleb.columns = results->truncate_columns("/bleb", BlebSeries::names, bleb_rows_at_checkpoint);
       bleb.written = bleb_rows_at_checkpoint;
+      injection_blebs = results->truncate_columns("/bleb_per_injection", injection_bleb_names, injection_blebs_written);
     }
     tables = std::make_unique<CsvTables>(out, model);
     for (const SeriesRow& row : read_series(results->path(), model)) {
@@ -601,7 +610,7 @@ int run(const RunOptions& requested) {
                        memory.stats.rest_time, f.injected, f.to_blood, f.to_lymph, f.degraded};
       c.extra_reals.insert(c.extra_reals.end(), f.boundary.begin(), f.boundary.end());
       c.extra_counts = {memory.stats.n_coupled_steps, memory.stats.n_rest_steps, memory.fluid_steps,
-                        (long long)bleb.written};
+                        (long long)bleb.written, (long long)injection_blebs_written};
     } else {
       c.integrator = integrator.memory();
     }
@@ -641,6 +650,27 @@ int run(const RunOptions& requested) {
       const bool reached = reservoir->advance_to(state, t_out, [&](const TransportState& s) {
         if (!reservoir->at_rest() || was_moving) bleb.record(s.time, *reservoir, e_bleb);
         was_moving = !reservoir->at_rest();
+        for (std::size_t i = 0; i < pending.size(); ++i) {
+          const Injection& injection = pending[i];
+          if (injection.time + injection.volume / injection.rate != s.time) continue;
+          double radius = std::numeric_limits<double>::infinity();
+          for (const Injection& other : pending) {
+            const double d = std::hypot(other.x - injection.x, other.y - injection.y);
+            if (d > 1e-9) radius = std::min(radius, 0.5 * d);
+          }
+          const BlebFigures b =
+              measure_bleb_near(reservoir->pressure_model(), reservoir->fluid(), e_bleb, injection.x, injection.y, radius);
+          const double row[] = {double(i), s.time, b.excess_volume, b.diameter, b.thickness, b.peak_pressure,
+                                b.peak_elevation};
+          for (std::size_t c = 0; c < injection_bleb_names.size(); ++c) injection_blebs[c].push_back(row[c]);
+        }
+        if (injection_blebs_written < injection_blebs[0].size()) {
+          std::vector<std::vector<double>> fresh;
+          for (const std::vector<double>& column : injection_blebs)
+            fresh.emplace_back(column.begin() + long(injection_blebs_written), column.end());
+          results->append_columns("/bleb_per_injection", injection_bleb_names, fresh);
+          injection_blebs_written = injection_blebs[0].size();
+        }
         // A snapshot of the bleb at the end of each injection (the fluid is gone by the next output).
         if (std::binary_search(injection_ends.begin(), injection_ends.end(), s.time) && s.time < t_out) {
           const auto start_write = std::chrono::steady_clock::now();
@@ -792,6 +822,25 @@ int run(const RunOptions& requested) {
                   ds.rest_time < 0 ? "(not reached)" : format_time(ds.rest_time).c_str(), int(ds.n_coupled_steps),
                   bleb.max_of(7));
     summary << line;
+    json per_injection = json::array();
+    for (std::size_t r = 0; r < injection_blebs[0].size(); ++r) {
+      json entry;
+      for (std::size_t c = 0; c < injection_bleb_names.size(); ++c) entry[injection_bleb_names[c]] = injection_blebs[c][r];
+      entry["injection"] = long(injection_blebs[0][r]);
+      per_injection.push_back(entry);
+    }
+    report["bleb"]["per_injection"] = per_injection;
+    const std::size_t n_shown = std::min<std::size_t>(injection_blebs[0].size(), 6);
+    for (std::size_t r = 0; r < n_shown; ++r) {
+      std::snprintf(line, sizeof line,
+                    "  injection %ld at its end (t = %.1f s): %.3f mL of excess fluid, %.1f mm across, %.2f mm thick, "
+                    "peak pressure %.1f kPa\n",
+                    long(injection_blebs[0][r]), injection_blebs[1][r], injection_blebs[2][r] * 1e6,
+                    injection_blebs[3][r] * 1e3, injection_blebs[4][r] * 1e3, injection_blebs[5][r] / 1e3);
+      summary << line;
+    }
+    if (injection_blebs[0].size() > n_shown)
+      summary << "  ... " << injection_blebs[0].size() - n_shown << " more in summary.json and results.h5 (/bleb_per_injection)\n";
     double phi_min = 1.0;
     for (const Layer& layer : scenario.tissue.layers) phi_min = std::min(phi_min, layer.fluid_fraction);
     if (bleb.max_of(8) > 1.0 - phi_min)

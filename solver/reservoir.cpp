@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+
+#include "solver/compensated_sum.hpp"
 
 namespace mesosim {
 
@@ -32,22 +35,44 @@ std::vector<double> surface_elevation(const TransportModel& model, const Transpo
 }
 
 BlebFigures measure_bleb(const TransportModel& model, const TransportState& pressure, double e_bleb) {
+  BlebFigures bleb = measure_bleb_near(model, pressure, e_bleb, 0.0, 0.0, std::numeric_limits<double>::infinity());
+  bleb.excess_volume = mass_in_fluid(model, pressure, 0);  // the compensated whole-grid sum
+  return bleb;
+}
+
+BlebFigures measure_bleb_near(const TransportModel& model, const TransportState& pressure, double e_bleb, double x,
+                              double y, double radius) {
   const Grid& g = model.grid();
   const double* p = pressure.u.component(0);
   const std::vector<double>& storage = model.coefficients(0).partition;
+  const bool everywhere = !std::isfinite(radius);
+  std::vector<char> column_in(g.plane_size(), 1);  // columns whose centre is within the radius
+  if (!everywhere)
+    for (int j = 0; j < g.ny; ++j)
+      for (int i = 0; i < g.nx; ++i)
+        column_in[std::size_t(i) + std::size_t(g.nx) * std::size_t(j)] =
+            std::hypot(g.x_centre(i) - x, g.y_centre(j) - y) <= radius ? 1 : 0;
   BlebFigures bleb;
-  bleb.excess_volume = mass_in_fluid(model, pressure, 0);
+  CompensatedSum excess;
+  std::vector<double> elevation(g.plane_size(), 0.0);
   double peak_e = -1.0;
   std::size_t peak_cell = 0;
   for (int k = 0; k < g.nz; ++k)
     for (std::size_t n = 0; n < g.plane_size(); ++n) {
+      if (!column_in[n]) continue;
       const std::size_t cell = std::size_t(k) * g.plane_size() + n;
+      const double e = storage[k] * p[cell];
+      excess.add(e);
+      elevation[n] += e * g.hz;
       bleb.peak_pressure = std::max(bleb.peak_pressure, p[cell]);
-      if (storage[k] * p[cell] > peak_e) {
-        peak_e = storage[k] * p[cell];
+      if (e > peak_e) {
+        peak_e = e;
         peak_cell = cell;
       }
     }
+  bleb.excess_volume = excess.value() * g.cell_volume();
+  bleb.peak_elevation = *std::max_element(elevation.begin(), elevation.end());
+  if (peak_e < 0.0) return bleb;  // no column in the region
   const int k_peak = int(peak_cell / g.plane_size());
   const int j_peak = int((peak_cell % g.plane_size()) / std::size_t(g.nx));
   const int i_peak = int(peak_cell % std::size_t(g.nx));
@@ -60,14 +85,15 @@ BlebFigures measure_bleb(const TransportModel& model, const TransportState& pres
     while (hi + 1 < n_cells && inside(hi + 1)) ++hi;
     return hi - lo + 1;
   };
+  auto in = [&](int i, int j) { return column_in[std::size_t(i) + std::size_t(g.nx) * std::size_t(j)] != 0; };
   const double e_at_depth = storage[k_peak];
-  const int n_x = extent([&](int i) { return e_at_depth * p[g.index(i, j_peak, k_peak)] >= e_bleb; }, g.nx, i_peak);
-  const int n_y = extent([&](int j) { return e_at_depth * p[g.index(i_peak, j, k_peak)] >= e_bleb; }, g.ny, j_peak);
+  const int n_x = extent([&](int i) { return in(i, j_peak) && e_at_depth * p[g.index(i, j_peak, k_peak)] >= e_bleb; },
+                         g.nx, i_peak);
+  const int n_y = extent([&](int j) { return in(i_peak, j) && e_at_depth * p[g.index(i_peak, j, k_peak)] >= e_bleb; },
+                         g.ny, j_peak);
   bleb.diameter = std::max(n_x, n_y) * g.hx;
   const int n_z = extent([&](int k) { return storage[k] * p[g.index(i_peak, j_peak, k)] >= e_bleb; }, g.nz, k_peak);
   bleb.thickness = n_z * g.hz;
-  const std::vector<double> elevation = surface_elevation(model, pressure);
-  bleb.peak_elevation = *std::max_element(elevation.begin(), elevation.end());
   return bleb;
 }
 

@@ -32,6 +32,11 @@ struct BlebFigures {
 /// Bleb figures of a pressure state; e_bleb is the excess fluid fraction that counts as bleb.
 BlebFigures measure_bleb(const TransportModel& pressure_model, const TransportState& pressure, double e_bleb);
 
+/// The same over the cells whose centres lie within `radius` (laterally) of (x, y): the bleb of one
+/// injection among several (excess volume and elevation of that region only).
+BlebFigures measure_bleb_near(const TransportModel& pressure_model, const TransportState& pressure, double e_bleb,
+                              double x, double y, double radius);
+
 /// Surface elevation map, integral of e dz per column (nx * ny values, i fastest), m.
 std::vector<double> surface_elevation(const TransportModel& pressure_model, const TransportState& pressure);
 

@@ -71,6 +71,7 @@ check presets-technique-typo 2 "did you mean 'nappage'" -- "$mesosim" presets te
 # the bleb series and a snapshot of the excess fluid at the end of the injection.
 check darcy-run 0 'bleb \(excess fluid fraction >= 0.1\): largest 0.050 mL' -- "$mesosim" run "$example" --set injections.0.reservoir=darcy --set 'injections.0.rate=0.01 mL/s' --set 'domain.cell=500 um' --end "2 h" --out "$work/darcy" --quiet
 check darcy-ledgers-close 0 '^ok$' -- bash -c "sed -n '4,6p' '$work/darcy/summary.txt' | awk -F', ' '{r=\$NF; if (r<0) r=-r; if (r>1e-12) bad=1} END {print bad ? \"bad\" : \"ok\"}'"
+check darcy-per-injection 0 'injection 0 at its end \(t = 5.0 s\): 0.0[45][0-9] mL of excess fluid' -- cat "$work/darcy/summary.txt"
 check darcy-fluid-ledger 0 '"max_fluid_ledger_residual": [0-9.e-]+' -- grep max_fluid_ledger_residual "$work/darcy/summary.json"
 check darcy-results 0 '^5\.0 [1-9]' -- /usr/bin/python3 -c "
 import h5py

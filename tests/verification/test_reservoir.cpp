@@ -192,5 +192,34 @@ TEST(Reservoir, BlebSpreadsAlongTheMoreConductiveLayer) {
   EXPECT_GT(above, 1.5 * below);
 }
 
+TEST(Reservoir, BlebOfOneInjectionAmongSeveral) {
+  // Two identical boxes of excess fluid (e = 0.5 over 5 x 3 x 4 cells) 2 mm apart: measured near
+  // each tip, each has half the excess volume, the box's width and depth and its pressure; measured
+  // over everything, the total.
+  const Grid grid{60, 30, 20, 0.1e-3, 0.1e-3};
+  Tissue tissue{{Layer{"uniform", grid.depth(), 0.3}}};
+  const TransportModel model = make_pressure_model(grid, Boundaries{}, tissue);
+  const double storage = tissue.layers[0].storage;
+  TransportState pressure(model);
+  for (int centre : {20, 40})
+    for (int k = 6; k < 10; ++k)
+      for (int j = 14; j < 17; ++j)
+        for (int i = centre - 2; i <= centre + 2; ++i) pressure.u(0, grid.index(i, j, k)) = 0.5 / storage;
+  const double box_volume = 0.5 * 5 * 3 * 4 * grid.cell_volume();
+  const BlebFigures all = measure_bleb(model, pressure, 0.1);
+  EXPECT_NEAR(all.excess_volume, 2 * box_volume, 1e-12 * box_volume);
+  for (int centre : {20, 40}) {
+    const BlebFigures near = measure_bleb_near(model, pressure, 0.1, grid.x_centre(centre), grid.y_centre(15), 1e-3);
+    EXPECT_NEAR(near.excess_volume, box_volume, 1e-12 * box_volume);
+    EXPECT_NEAR(near.diameter, 5 * grid.hx, 1e-15);
+    EXPECT_NEAR(near.thickness, 4 * grid.hz, 1e-15);
+    EXPECT_NEAR(near.peak_pressure, 0.5 / storage, 1e-9);
+    EXPECT_NEAR(near.peak_elevation, 0.5 * 4 * grid.hz, 1e-15);
+  }
+  const BlebFigures nothing = measure_bleb_near(model, pressure, 0.1, grid.x_centre(30), grid.y_centre(15), 0.5e-3);
+  EXPECT_EQ(nothing.excess_volume, 0.0);
+  EXPECT_EQ(nothing.diameter, 0.0);
+}
+
 }  // namespace
 }  // namespace mesosim
