@@ -17,6 +17,7 @@
 // 5 unexpected error, 6 a sweep finished with failed cases, 130 / 143 stopped by SIGINT / SIGTERM
 // (a checkpoint was written).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -70,6 +71,18 @@ int check(const RunOptions& options) {
               "the last one\n",
               scenario.injections.size(), scenario.injections.front().reservoir.c_str(), scenario.injections.front().time,
               last_injection, last_injection / 86400.0, (scenario.end_time - last_injection) / 86400.0);
+  if (scenario.injections.front().reservoir == "darcy") {
+    double shortest = 1e300, longest = 0.0;
+    for (const Injection& injection : scenario.injections) {
+      shortest = std::min(shortest, injection.volume / injection.rate);
+      longest = std::max(longest, injection.volume / injection.rate);
+    }
+    std::printf("darcy reservoir: each injection flows for %.1f-%.1f s (volume / rate); the coupled solver then runs "
+                "until the fluid is at rest (minutes), about 20 plain steps' cost per coupled step. Note: the tissue "
+                "fluid parameters (storage, conductivity) are uncalibrated estimates: bleb sizes and pressures are "
+                "not yet trustworthy in absolute terms (README, \"The reservoir\")\n",
+                shortest, longest);
+  }
   const double stable = model.max_explicit_step();
   std::printf("time: end %.4g s (%.2f d), scheme %s, explicit stable step %.3g s (%.3g steps for the run)",
               scenario.end_time, scenario.end_time / 86400.0, scenario.integrator.scheme.c_str(), stable,
