@@ -1,4 +1,5 @@
 #include "app/render.hpp"
+#include "app/x_display.hpp"
 
 #include <unistd.h>
 
@@ -97,7 +98,7 @@ std::string frame_name(const std::string& key, const std::string& view, std::siz
 /// Runs this very command again under `xvfb-run -a` (an X server for OpenGL); never returns on success.
 void reexec_under_xvfb() {
   if (std::getenv("MESOSIM_RENDER_UNDER_XVFB"))
-    throw InputError("--view 3d: xvfb-run started, but OpenGL still has no display (DISPLAY is unset); "
+    throw InputError("--view 3d: xvfb-run started, but OpenGL still has no working display; "
                      "check that Xvfb works, e.g. `xvfb-run -a glxinfo`");
   std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
   std::vector<std::string> arguments;
@@ -113,10 +114,10 @@ void reexec_under_xvfb() {
   for (std::string& word : command) argv.push_back(word.data());
   argv.push_back(nullptr);
   setenv("MESOSIM_RENDER_UNDER_XVFB", "1", 1);
-  std::printf("render: no DISPLAY; running again under xvfb-run for the 3-D view\n");
+  std::printf("render: no working X display; running again under xvfb-run for the 3-D view\n");
   std::fflush(stdout);
   execvp("xvfb-run", argv.data());
-  throw InputError("--view 3d needs an X display: DISPLAY is unset and xvfb-run is not installed "
+  throw InputError("--view 3d needs an X display: there is no working one and xvfb-run is not installed "
                    "(scripts/setup installs xvfb; or run under an X server)");
 }
 
@@ -171,7 +172,7 @@ int render(const RenderOptions& o) {
   const double contour = o.contour.empty() ? 0.0 : concentration("--contour", o.contour);
   std::vector<double> iso_levels;
   for (const std::string& item : split(o.iso, ',')) iso_levels.push_back(concentration("--iso", item));
-  if (views.count("3d") && std::getenv("DISPLAY") == nullptr) reexec_under_xvfb();
+  if (views.count("3d") && !x_display_works()) reexec_under_xvfb();  // DISPLAY unset, or no X server there
 
   const ResultsReader results(o.directory);
   const std::size_t component = o.component.empty() ? 0 : results.component(o.component);

@@ -3,7 +3,7 @@
 #   - cross-sections, top views and plots at --size 800x600, checked by check_render.py (size, not
 #     blank, colour bar is viridis low to high, the injection tip is at the hot end at t = 0);
 #   - two renders of the same input are byte-identical PNGs;
-#   - the 3-D view with DISPLAY unset (runs itself under xvfb-run), and an MP4 movie;
+#   - the 3-D view with DISPLAY unset or dead (runs itself under xvfb-run), and an MP4 movie;
 #   - input errors exit 2 with a message naming the option: no results, a damaged file, an
 #     unknown component (the names are listed), a time outside the run.
 # Usage: test_render.sh PATH_TO_MESOSIM PATH_TO_SOURCE_TREE
@@ -46,6 +46,13 @@ print("3-D frame %dx%d, %d colours" % (a.shape[1], a.shape[0], n))
 sys.exit(0 if a.shape[:2] == (600, 800) and n > 100 else 1)
 PY
 then pass "3-D view under xvfb-run"; else fail "3-D view: $(cat "$work/c.log")"; fi
+# A DISPLAY with no X server behind it (a stale ssh -X, say) is handled the same way.
+if DISPLAY=:9876 "$mesosim" render "$work/run" --size 800x600 --view 3d --times "2 h" --out "$work/c2" >"$work/c2.log" 2>&1 &&
+   grep -q "no working X display" "$work/c2.log" && [[ -s $work/c2/lidocaine_3d_0000.png ]]; then
+  pass "3-D view with a dead DISPLAY falls back to xvfb-run"
+else
+  fail "3-D view with a dead DISPLAY: $(cat "$work/c2.log")"
+fi
 if command -v ffmpeg >/dev/null; then
   "$mesosim" render "$work/run" --size 800x600 --view section --movie --out "$work/d" >"$work/d.log" 2>&1
   frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height -of csv=p=0 "$work/d/lidocaine_section.mp4" 2>&1)
