@@ -104,7 +104,11 @@ Sweep load_sweep(const std::string& path) {
   if (!std::filesystem::exists(path) || !in) throw InputError(path + ": no such sweep file (or not readable)");
   std::ostringstream text;
   text << in.rdbuf();
-  toml::table document = parse_document(text.str(), path);
+  return load_sweep_text(text.str(), path);
+}
+
+Sweep load_sweep_text(const std::string& text, const std::string& path) {
+  toml::table document = parse_document(text, path);
   Sweep sweep;
   sweep.file = path;
   Reader root(document, "", path);

@@ -32,6 +32,8 @@ struct Sweep {
 
 /// Reads and expands a sweep file; InputError naming the file, key and fix on any problem.
 Sweep load_sweep(const std::string& path);
+/// The same for sweep text held in memory; `path` names it and anchors a relative `base`.
+Sweep load_sweep_text(const std::string& text, const std::string& path);
 
 /// "key=value" overrides of one case (fixed ones first).
 std::vector<std::string> case_overrides(const Sweep& sweep, const SweepCase& sweep_case);

@@ -69,7 +69,10 @@ void parse_product(const std::string& key, const std::string& text, const std::s
       while (power_end < part.size() && std::isdigit(static_cast<unsigned char>(part[power_end]))) ++power_end;
       const std::string digits = part.substr(end + 1, power_end - end - 1);
       if (digits.empty() || digits == "-" || digits == "+") fail(key, text, "the power after '^' must be an integer");
+      // Powers beyond +-9 mean nothing physical (and a huge one would overflow the dimension).
+      if (digits.size() > 3) fail(key, text, "the power after '^' must be a small integer, e.g. m^2 or s^-1");
       power = std::stoi(digits);
+      if (power < -9 || power > 9) fail(key, text, "the power after '^' must be between -9 and 9");
       end = power_end;
     }
     const auto found = unit_table().find(name);

@@ -49,6 +49,9 @@ TEST(Units, RejectsWhatCannotBeRight) {
   EXPECT_NE(message("1 m/s/s", Dimension::of_time()).find("at most one '/'"), std::string::npos);
   EXPECT_NE(message("1 m^x", Dimension::of_length()).find("integer"), std::string::npos);
   EXPECT_NE(message("inf s", Dimension::of_time()).find("not finite"), std::string::npos);
+  // Found by the fuzzer: a huge power threw std::out_of_range instead of an input error.
+  EXPECT_NE(message("1 m^99999999999", Dimension::of_length()).find("small integer"), std::string::npos);
+  EXPECT_NE(message("1 m^12", Dimension::of_length()).find("between -9 and 9"), std::string::npos);
   EXPECT_EQ(message("7 d", Dimension::of_time()), "no error");
 }
 
