@@ -32,20 +32,8 @@ constexpr double syringe_concentration = 10.0;  // kg/m^3 (10 mg/mL)
 constexpr double deposit_depth = 1e-3;      // m
 constexpr double tip_fluid_fraction = 0.30;  // reticular dermis
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-Component small_molecule() {
-  SoluteInLayer epidermis, dermis, hypodermis;
-  epidermis.diffusivity = dermis.diffusivity = hypodermis.diffusivity = 3e-10;
-  dermis.k_blood = 5e-4;
-  dermis.k_lymph = 2e-5;
-  hypodermis.k_blood = 5e-5;
-  hypodermis.k_lymph = 5e-6;
-  return Component{"small molecule", {epidermis, dermis, dermis, hypodermis}};
-}
+using bench::Clock;
+using bench::seconds_since;
 
 struct Extremes {
   double lowest = 0, highest = 0;
@@ -111,7 +99,7 @@ int main(int argc, char** argv) {
     sides.set_x(BoundaryKind::sink);
     sides.set_y(BoundaryKind::sink);
     sides.bottom = BoundaryKind::sink;
-    const TransportModel model(grid, sides, bench::layered_skin(grid.depth()), {small_molecule()});
+    const TransportModel model(grid, sides, bench::layered_skin(grid.depth()), {bench::small_molecule()});
     std::printf("7-day run: %d x %d x %d cells of 100 um (20 x 20 x 6 mm), 1 component, %d thread(s)\n", grid.nx,
                 grid.ny, grid.nz, n_threads);
 

@@ -25,10 +25,8 @@ using namespace mesosim;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using bench::Clock;
+using bench::seconds_since;
 
 /// The alternative to the direct pressure solve: Jacobi-preconditioned conjugate gradients on the
 /// same 7-point system (S + tau chi) p + tau sum g (p - p_nb) = rhs, matrix-free, from p = 0 to a
@@ -94,16 +92,6 @@ int jacobi_cg(const TransportModel& model, double tau, const std::vector<double>
   return iterations;
 }
 
-Component small_molecule() {
-  SoluteInLayer epidermis, dermis, hypodermis;
-  epidermis.diffusivity = dermis.diffusivity = hypodermis.diffusivity = 3e-10;
-  dermis.k_blood = 5e-4;
-  dermis.k_lymph = 2e-5;
-  hypodermis.k_blood = 5e-5;
-  hypodermis.k_lymph = 5e-6;
-  return Component{"small molecule", {epidermis, dermis, dermis, hypodermis}};
-}
-
 constexpr double volume = 0.05e-6;     // m^3
 constexpr double duration = 5.0;       // s (0.01 mL/s)
 constexpr double syringe = 10.0;     // kg/m^3
@@ -117,7 +105,7 @@ int main(int argc, char** argv) {
       throw InputError(
           "usage: bench_darcy [THREADS] [HOURS] [CELL_UM] [MAX_EXCESS_CHANGE] [REST_EXCESS] [COMPONENTS] [EXCESS_FLOOR]");
     const int n_components = argc > 6 ? bench::parse_int(argv[6], "COMPONENTS", 1, 16) : 1;
-    const std::vector<Component> cocktail(std::size_t(n_components), small_molecule());
+    const std::vector<Component> cocktail(std::size_t(n_components), bench::small_molecule());
     const std::vector<double> syringes(std::size_t(n_components), syringe);
     if (argc > 1) omp_set_num_threads(bench::parse_int(argv[1], "THREADS", 1, 1024));
     const double hours = argc > 2 ? bench::parse_positive(argv[2], "HOURS") : 3.0;

@@ -6,10 +6,12 @@
 #include <sys/resource.h>
 
 #include <charconv>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include "models/component.hpp"
 #include "models/error.hpp"
 #include "models/tissue.hpp"
 
@@ -22,6 +24,24 @@ inline Tissue layered_skin(double depth) {
   const double hypodermis = depth > dermis_bottom + 1e-4 ? depth - dermis_bottom : 1e-4;
   return Tissue{{Layer{"epidermis", 0.1e-3, 0.15}, Layer{"papillary dermis", 0.3e-3, 0.35},
                  Layer{"reticular dermis", 1.5e-3, 0.30}, Layer{"hypodermis", hypodermis, 0.15}}};
+}
+
+/// A small molecule (~300 Da) in layered_skin's four layers: D 3e-10 m^2/s; blood/lymph uptake
+/// 5e-4/2e-5 1/s in the dermis, 5e-5/5e-6 1/s in the hypodermis, none in the epidermis.
+inline Component small_molecule() {
+  SoluteInLayer epidermis, dermis, hypodermis;
+  epidermis.diffusivity = dermis.diffusivity = hypodermis.diffusivity = 3e-10;
+  dermis.k_blood = 5e-4;
+  dermis.k_lymph = 2e-5;
+  hypodermis.k_blood = 5e-5;
+  hypodermis.k_lymph = 5e-6;
+  return Component{"small molecule", {epidermis, dermis, dermis, hypodermis}};
+}
+
+using Clock = std::chrono::steady_clock;
+/// Wall seconds since `start`.
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 /// Whole-string integer in [low, high]; `what` names the argument in the error.
