@@ -53,6 +53,14 @@ DarcyInjection small_injection(std::vector<double> concentration) {
 
 const Grid small_grid{22, 20, 18, 0.1e-3, 0.1e-3};
 
+/// Sinks on both x sides and at the bottom; y sides and top closed.
+Boundaries x_and_bottom_sinks() {
+  Boundaries bc;
+  bc.set_x(BoundaryKind::sink);
+  bc.bottom = BoundaryKind::sink;
+  return bc;
+}
+
 // ---------------------------------------------------------------- kernels
 
 /// Ogata-Banks: c/c0 = 1/2 [erfc((x - vt)/(2 sqrt(Dt))) + exp(vx/D) erfc((x + vt)/(2 sqrt(Dt)))].
@@ -122,9 +130,7 @@ TEST(DarcyKernels, AdvectionKeepsUniformConcentrationIsExactAndNonNegative) {
   // A rough pressure field on a small block with sink sides: face volumes up to ~50 cell volumes
   // per step in every direction (Courant numbers far above 1), capacity changing with the fluid.
   const Grid grid{7, 6, 5, 1e-4, 1e-4};
-  Boundaries bc;
-  bc.set_x(BoundaryKind::sink);
-  bc.bottom = BoundaryKind::sink;
+  const Boundaries bc = x_and_bottom_sinks();
   const TransportModel pressure = make_pressure_model(grid, bc, layered_tissue());
   UpwindAdvection advection(pressure);
   const std::size_t n = grid.n_cells();
@@ -268,9 +274,7 @@ TEST(DarcyPressure, DirectSolveSatisfiesTheSevenPointSystemOnEverySideKind) {
 /// Largest |p_darcy - p_stage1| / peak after a 2 s injection, with `steps` coupled steps.
 double pressure_difference(int steps) {
   const Tissue tissue = layered_tissue();
-  Boundaries bc;
-  bc.set_x(BoundaryKind::sink);
-  bc.bottom = BoundaryKind::sink;
+  const Boundaries bc = x_and_bottom_sinks();
   DarcySettings settings;
   settings.steps_per_injection = steps;
   DarcyReservoir reservoir(small_grid, bc, tissue, {testing::uniform_component(3, 3e-10)}, settings);
@@ -309,9 +313,7 @@ TEST(DarcyPressure, SweepsConvergeToTheStageOnePressureAtFirstOrder) {
 /// Concentration field 10 s after a 2 s injection (fluid not yet at rest), with `refinement`
 /// times the default steps per injection and 1 / refinement times the default change of e per step.
 std::vector<double> coupled_run(double refinement, long& n_steps) {
-  Boundaries bc;
-  bc.set_x(BoundaryKind::sink);
-  bc.bottom = BoundaryKind::sink;
+  const Boundaries bc = x_and_bottom_sinks();
   DarcySettings settings;
   settings.steps_per_injection = int(std::lround(5 * refinement));
   settings.max_excess_change = 0.2 / refinement;
@@ -601,9 +603,7 @@ TEST(Darcy, InjectedSoluteSpreadsAlongTheMoreConductiveLayer) {
 TEST(Darcy, AtRestItIsThePlainIntegrator) {
   // Once the fluid is at rest the reservoir hands the solutes to the plain adaptive integrator:
   // from the same state, a separate plain Integrator gives the same field bit for bit.
-  Boundaries bc;
-  bc.set_x(BoundaryKind::sink);
-  bc.bottom = BoundaryKind::sink;
+  const Boundaries bc = x_and_bottom_sinks();
   DarcyReservoir reservoir(small_grid, bc, layered_tissue(), demanding_components());
   reservoir.add_injection(small_injection({5.0, 2.0}));
   TransportState solutes = reservoir.make_state();
@@ -624,9 +624,7 @@ TEST(Darcy, AtRestItIsThePlainIntegrator) {
 TEST(Darcy, ComesToRestAndWakesUpForTheNextInjection) {
   // Two injections 5 minutes apart (a session): coupled, at rest, coupled again, at rest again;
   // the ledgers close throughout and the second injection is delivered exactly.
-  Boundaries bc;
-  bc.set_x(BoundaryKind::sink);
-  bc.bottom = BoundaryKind::sink;
+  const Boundaries bc = x_and_bottom_sinks();
   DarcyReservoir reservoir(small_grid, bc, layered_tissue(), demanding_components());
   reservoir.add_injection(small_injection({5.0, 2.0}));
   DarcyInjection later = small_injection({1.0, 3.0});
@@ -686,9 +684,7 @@ TEST(Darcy, RunsAreBitwiseDeterministicForAThreadCount) {
   auto run = [](int threads) {
     const int saved = omp_get_max_threads();
     omp_set_num_threads(threads);
-    Boundaries bc;
-    bc.set_x(BoundaryKind::sink);
-    bc.bottom = BoundaryKind::sink;
+    const Boundaries bc = x_and_bottom_sinks();
     DarcyReservoir reservoir(small_grid, bc, layered_tissue(), demanding_components());
     reservoir.add_injection(small_injection({5.0, 2.0}));
     TransportState solutes = reservoir.make_state();
