@@ -71,14 +71,6 @@ class StopSignals {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-std::string format_time(double seconds) {
-  const long total_minutes = long(std::floor(seconds / 60.0 + 1e-9));
-  const long days = total_minutes / (24 * 60), hours = (total_minutes / 60) % 24, minutes = total_minutes % 60;
-  char text[64];
-  std::snprintf(text, sizeof text, "day %ld, %02ld:%02ld", days, hours, minutes);
-  return text;
-}
-
 /// Creates the output directory; refuses to reuse a non-empty one unless forced.
 void prepare_output(const fs::path& dir, bool force) {
   std::error_code ec;
@@ -511,7 +503,7 @@ int run(const RunOptions& requested) {
       tables->add(row);
       for (int c = 0; c < model.n_components(); ++c) series[c].push_back(row.metrics[c]);
     }
-    std::printf("  resuming at %s (%ld steps so far) from %s\n", format_time(state.time).c_str(), state.n_steps,
+    std::printf("  resuming at %s (%ld steps so far) from %s\n", format_day_time(state.time).c_str(), state.n_steps,
                 (out / "checkpoint.h5").string().c_str());
   } else {
     {
@@ -539,7 +531,7 @@ int run(const RunOptions& requested) {
     const long late = std::count_if(pending.begin(), pending.end(), [&](const Injection& i) { return i.time > t_end; });
     if (late > 0 && !resuming)
       std::fprintf(stderr, "mesosim: warning: %ld of %zu injections come after the end of the run (%s) and are not given\n",
-                   late, pending.size(), format_time(t_end).c_str());
+                   late, pending.size(), format_day_time(t_end).c_str());
   }
   auto deposit_due = [&] {
     while (position.next_injection < long(pending.size()) && pending[position.next_injection].time <= state.time) {
@@ -629,7 +621,7 @@ int run(const RunOptions& requested) {
     const int signal = stop_signal.load();
     std::printf("%s  stopped by %s at %s (%ld steps); checkpoint written.\n  continue with: mesosim run --resume %s\n",
                 isatty(STDOUT_FILENO) ? "\n" : "", signal == SIGTERM ? "SIGTERM" : "SIGINT",
-                format_time(state.time).c_str(), state.n_steps, out.string().c_str());
+                format_day_time(state.time).c_str(), state.n_steps, out.string().c_str());
     return signal == SIGTERM ? 143 : 130;
   };
 
@@ -691,7 +683,7 @@ int run(const RunOptions& requested) {
       if (darcy && !reservoir->at_rest()) {  // the end came before the fluid was at rest
         std::printf("%s  stopped at %s while the injected fluid still moves: no checkpoint can be written then; "
                     "results up to here are in %s\n",
-                    isatty(STDOUT_FILENO) ? "\n" : "", format_time(state.time).c_str(), out.string().c_str());
+                    isatty(STDOUT_FILENO) ? "\n" : "", format_day_time(state.time).c_str(), out.string().c_str());
         return stop_signal.load() == SIGTERM ? 143 : 130;
       }
       return stopped();
@@ -712,13 +704,13 @@ int run(const RunOptions& requested) {
       const int width = 30, filled = int(fraction * width);
       std::printf("\r  [%s%s] %s  %5.1f%%  %ld steps  %.2f sim-d/wall-s  ETA %.0f s  in tissue %.1f%%   ",
                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                  format_time(state.time).c_str(), 100 * fraction, state.n_steps, rate / 86400.0, eta,
+                  format_day_time(state.time).c_str(), 100 * fraction, state.n_steps, rate / 86400.0, eta,
                   in_tissue_percent);
       std::fflush(stdout);
     } else if (wall - last_log >= 5.0 || n == n_outputs) {
       last_log = wall;
       std::printf("  %s: %ld steps, %.1f s wall, ETA %.0f s, %.1f%% of the injected mass in tissue\n",
-                  format_time(state.time).c_str(), state.n_steps, wall, eta, in_tissue_percent);
+                  format_day_time(state.time).c_str(), state.n_steps, wall, eta, in_tissue_percent);
       std::fflush(stdout);
     }
   }
@@ -734,7 +726,7 @@ int run(const RunOptions& requested) {
   };
   auto in_fluid_of = [&](int c) { return darcy ? reservoir->mass_in_fluid(state, c) : mass_in_fluid(model, state, c); };
   std::ostringstream summary;
-  summary << "MesoSim " << MESOSIM_VERSION << " " << scenario.name << ", " << format_time(t_end) << "\n";
+  summary << "MesoSim " << MESOSIM_VERSION << " " << scenario.name << ", " << format_day_time(t_end) << "\n";
   summary << "steps " << n_steps << " accepted, " << n_rejected
           << " rejected; wall " << wall << " s, of which metrics " << metrics_wall << " s, writing results "
           << output_wall << " s (" << results->n_snapshots() << " snapshots)\n";
@@ -819,7 +811,7 @@ int run(const RunOptions& requested) {
                   "(%d coupled steps); fluid ledger residual %.1e\n",
                   e_bleb, bleb.max_of(1) * 1e6, bleb.max_of(4) * 1e3, bleb.max_of(5) * 1e3, bleb.max_of(2) / 1e3,
                   bleb.max_of(6) * 1e3, half_life < 0 ? "(not reached)" : (std::to_string(long(half_life / 60)) + " min").c_str(),
-                  ds.rest_time < 0 ? "(not reached)" : format_time(ds.rest_time).c_str(), int(ds.n_coupled_steps),
+                  ds.rest_time < 0 ? "(not reached)" : format_day_time(ds.rest_time).c_str(), int(ds.n_coupled_steps),
                   bleb.max_of(7));
     summary << line;
     json per_injection = json::array();

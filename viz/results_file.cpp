@@ -1,5 +1,6 @@
 #include "viz/results_file.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -38,6 +39,14 @@ std::string xml_escape(const std::string& text) {
 }
 
 }  // namespace
+
+std::string format_day_time(double seconds) {
+  const long total_minutes = long(std::floor(seconds / 60.0 + 1e-9));
+  const long days = total_minutes / (24 * 60), hours = (total_minutes / 60) % 24, minutes = total_minutes % 60;
+  char text[64];
+  std::snprintf(text, sizeof text, "day %ld, %02ld:%02ld", days, hours, minutes);
+  return text;
+}
 
 std::string dataset_key(const std::string& name) {
   std::string key;

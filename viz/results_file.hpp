@@ -40,6 +40,9 @@ struct RunDescription {
   std::string resolved_json;     ///< every resolved parameter, SI
 };
 
+/// Simulated time as "day 2, 06:00" (day 0 is the first day), as runs print it and frames show it.
+std::string format_day_time(double seconds);
+
 /// A dataset-safe key for a component name: letters, digits, '-' and '_' kept, others become '_'.
 std::string dataset_key(const std::string& name);
 

@@ -117,12 +117,4 @@ std::size_t ResultsReader::layer_at(double depth) const {
   return layer;
 }
 
-std::string format_day_time(double seconds) {
-  const long total_minutes = long(std::floor(seconds / 60.0 + 1e-9));
-  const long days = total_minutes / (24 * 60), hours = (total_minutes / 60) % 24, minutes = total_minutes % 60;
-  char text[64];
-  std::snprintf(text, sizeof text, "day %ld, %02ld:%02ld", days, hours, minutes);
-  return text;
-}
-
 }  // namespace mesosim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "viz/h5.hpp"
+#include "viz/results_file.hpp"  // format_day_time
 
 namespace mesosim {
 
@@ -57,8 +58,5 @@ class ResultsReader {
   h5::File file_;
   std::string scenario_name_;
 };
-
-/// Simulated time as "day 2, 06:00" (day 0 is the first day, as in `mesosim run`'s output).
-std::string format_day_time(double seconds);
 
 }  // namespace mesosim
