@@ -251,19 +251,6 @@ class CsvTables {
   std::ofstream ledger_, metrics_;
 };
 
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  {
-    std::ofstream out(temporary);
-    out << text;
-    out.flush();
-    if (!out) throw OutputError("writing " + temporary.string() + " failed (disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
-  if (ec) throw OutputError("replacing " + path.string() + " failed: " + ec.message());
-}
-
 /// The bleb of the darcy reservoir over time (recorded at every coupled step while fluid moves).
 struct BlebSeries {
   static inline const std::vector<std::string> names{"time_s",       "excess_volume_m3", "peak_pressure_Pa",

@@ -104,15 +104,7 @@ json read_json(const fs::path& path) {
   }
 }
 
-void write_json(const fs::path& path, const json& value) {
-  const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  {
-    std::ofstream out(temporary);
-    out << value.dump(2) << '\n';
-    if (!out) throw OutputError("writing " + temporary.string() + " failed (disk full?)");
-  }
-  fs::rename(temporary, path);
-}
+void write_json(const fs::path& path, const json& value) { write_text_atomically(path, value.dump(2) + "\n"); }
 
 std::string tail_of(const fs::path& log, std::size_t max_lines) {
   std::ifstream in(log);

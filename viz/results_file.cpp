@@ -40,6 +40,21 @@ std::string xml_escape(const std::string& text) {
 
 }  // namespace
 
+void write_text_atomically(const fs::path& path, const std::string& text) {
+  std::string name(".");  // (appended: GCC 12's -Wrestrict misfires on "." + string)
+  name.append(path.filename().string()).append(".tmp");
+  const fs::path temporary = path.parent_path() / name;
+  {
+    std::ofstream out(temporary);
+    out << text;
+    out.flush();
+    if (!out) throw OutputError("writing " + temporary.string() + " failed (disk full?)");
+  }
+  std::error_code ec;
+  fs::rename(temporary, path, ec);
+  if (ec) throw OutputError("replacing " + path.string() + " failed: " + ec.message());
+}
+
 std::string format_day_time(double seconds) {
   const long total_minutes = long(std::floor(seconds / 60.0 + 1e-9));
   const long days = total_minutes / (24 * 60), hours = (total_minutes / 60) % 24, minutes = total_minutes % 60;
@@ -388,18 +403,7 @@ void ResultsFile::write_sidecar() const {
     xml << "   </Grid>\n";
   }
   xml << "  </Grid>\n </Domain>\n</Xdmf>\n";
-  // Atomically: a reader never sees half a sidecar.
-  const fs::path target = path_.parent_path() / "results.xmf";
-  const fs::path temporary = path_.parent_path() / ".results.xmf.tmp";
-  {
-    std::ofstream out(temporary);
-    out << xml.str();
-    out.flush();
-    if (!out) throw OutputError("writing " + temporary.string() + " failed (disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(temporary, target, ec);
-  if (ec) throw OutputError("replacing " + target.string() + " failed: " + ec.message());
+  write_text_atomically(path_.parent_path() / "results.xmf", xml.str());  // a reader never sees half a sidecar
 }
 
 }  // namespace mesosim

@@ -40,6 +40,10 @@ struct RunDescription {
   std::string resolved_json;     ///< every resolved parameter, SI
 };
 
+/// Writes `text` to a temporary file beside `path` and renames it over `path`: readers see the old
+/// file or the new one, never half of one (OutputError on failure).
+void write_text_atomically(const std::filesystem::path& path, const std::string& text);
+
 /// Simulated time as "day 2, 06:00" (day 0 is the first day), as runs print it and frames show it.
 std::string format_day_time(double seconds);
 
