@@ -8,21 +8,7 @@ mesosim=$1
 example=$2/scenarios/examples/single_injection.toml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-check() {  # check NAME EXPECTED_RC PATTERN -- command...
-  local name=$1 expected=$2 pattern=$3
-  shift 4
-  local output rc
-  output=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne $expected ]] || ! grep -qE -- "$pattern" <<<"$output"; then
-    echo "FAIL $name: exit $rc (expected $expected), output:"
-    echo "$output" | sed 's/^/    /'
-    failures=$((failures + 1))
-  else
-    echo "ok   $name"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"  # pass, fail, check and the failure count
 check version 0 '^mesosim [0-9]+\.[0-9]+\.[0-9]+' -- "$mesosim" --version
 check help 0 '--tolerance' -- "$mesosim" run --help
 check no-subcommand 2 'subcommand is required' -- "$mesosim"

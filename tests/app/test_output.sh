@@ -16,9 +16,7 @@ pvpython=$3
 python=/usr/bin/python3  # Debian's, which sees python3-h5py
 work=$(mktemp -d)
 trap 'kill -9 $(jobs -p) 2>/dev/null; umount "$work/tiny" 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-pass() { echo "ok   $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"  # pass, fail, check and the failure count
 run_args=(--cell "200 um" --end "5 d" --threads 2 --snapshot-interval "2 h" --quiet)
 
 # Waits until DIR/results.xmf lists at least N snapshots (or 60 s pass).
@@ -147,18 +145,6 @@ else
 fi
 
 # 5. Clear errors, never a crash.
-check() {  # check NAME EXPECTED_RC PATTERN -- command...
-  local name=$1 expected=$2 pattern=$3
-  shift 4
-  local output rc
-  output=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne $expected ]] || ! grep -qE -- "$pattern" <<<"$output"; then
-    fail "$name: exit $rc (expected $expected), output: $output"
-  else
-    pass "$name"
-  fi
-}
 check resume-finished-run 2 'nothing to resume' -- "$mesosim" run --resume "$work/reference"
 check refuse-unfinished-dir 2 'unfinished run: continue it with `mesosim run --resume' -- "$mesosim" run --out "$work/killed-copy" --end "1 h" --cell "1 mm" --quiet
 mkdir -p "$work/damaged" && cp "$work/reference/results.h5" "$work/damaged/" && head -c 3000 "$work/reference/results.h5" >"$work/damaged/checkpoint.h5"

@@ -13,9 +13,7 @@ source_tree=$2
 python=/usr/bin/python3  # Debian's, which sees python3-h5py and python3-matplotlib
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-pass() { echo "ok   $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"  # pass, fail, check and the failure count
 
 "$mesosim" run --cell "500 um" --end "6 h" --snapshot-interval "2 h" --threads 2 --quiet --out "$work/run" >"$work/run.log" 2>&1 ||
   { cat "$work/run.log"; exit 1; }

@@ -10,29 +10,14 @@ sweeps=$(cd "$2" && pwd)/scenarios/sweeps
 python=/usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-check() {  # check NAME EXPECTED_RC PATTERN -- command...
-  local name=$1 expected=$2 pattern=$3
-  shift 4
-  local output rc
-  output=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne $expected ]] || ! grep -qE -- "$pattern" <<<"$output"; then
-    echo "FAIL $name: exit $rc (expected $expected), output:"
-    echo "$output" | sed 's/^/    /'
-    failures=$((failures + 1))
-  else
-    echo "ok   $name"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"  # pass, fail, check and the failure count
 # The table without the wall-time column: what must not depend on scheduling.
 results_of() { cut -d, -f1,2,4- "$1"; }
 same_table() {  # same_table NAME A.csv B.csv
   if [[ -s $2 && -s $3 ]] && diff <(results_of "$2") <(results_of "$3") >/dev/null; then
-    echo "ok   $1"
+    pass "$1"
   else
-    echo "FAIL $1: tables differ:"; diff <(results_of "$2") <(results_of "$3") | head -5 | sed 's/^/    /'
-    failures=$((failures + 1))
+    fail "$1: tables differ:"; diff <(results_of "$2") <(results_of "$3") | head -5 | sed 's/^/    /'
   fi
 }
 
@@ -73,7 +58,7 @@ if command -v mpirun >/dev/null; then
   same_table mpi-vs-local "$work/a/sweep.csv" "$work/m/sweep.csv"
   check mpi-both-ranks-worked 0 '^4 4$' -- bash -c "echo \$(grep -c ' ok rank 0' '$work/mpi.log') \$(grep -c ' ok rank 1' '$work/mpi.log')"
 else
-  echo "FAIL mpi: mpirun not found (scripts/setup installs openmpi-bin)"; failures=$((failures + 1))
+  fail "mpi: mpirun not found (scripts/setup installs openmpi-bin)"
 fi
 
 # A failing case is recorded and the sweep goes on (exit 6).
