@@ -38,6 +38,16 @@ Handle open_object(const File& file, const std::string& path) {
   return Handle(H5Oopen(file.id(), path.c_str(), H5P_DEFAULT));
 }
 
+/// Strings as one fixed-width block (each NUL-padded to the longest + 1); `width` receives it.
+/// Never empty: HDF5 refuses a null buffer even for zero strings.
+std::vector<char> pack_strings(const std::vector<std::string>& values, std::size_t& width) {
+  width = 1;
+  for (const std::string& v : values) width = std::max(width, v.size() + 1);
+  std::vector<char> packed(width * values.size() + 1, '\0');
+  for (std::size_t n = 0; n < values.size(); ++n) std::memcpy(&packed[n * width], values[n].data(), values[n].size());
+  return packed;
+}
+
 Handle string_type(std::size_t size) {
   Handle type(H5Tcopy(H5T_C_S1));
   H5Tset_size(type.id(), std::max<std::size_t>(size, 1));
@@ -110,10 +120,8 @@ void File::flush() {
 
 void File::close() {
   if (!handle_.valid()) return;
-  const hid_t id = handle_.id();
   flush();
   handle_ = Handle();  // H5Fclose through the handle; errors there were caught by the flush
-  (void)id;
 }
 
 Handle create_group(const File& file, const std::string& path) {
@@ -167,10 +175,8 @@ void write_attribute(const File& file, hid_t object, const std::string& name, co
 }
 void write_attribute(const File& file, hid_t object, const std::string& name,
                      const std::vector<std::string>& value) {
-  std::size_t width = 1;
-  for (const std::string& v : value) width = std::max(width, v.size() + 1);
-  std::vector<char> packed(width * value.size() + 1, '\0');  // never empty: HDF5 refuses a null buffer
-  for (std::size_t n = 0; n < value.size(); ++n) std::memcpy(&packed[n * width], value[n].data(), value[n].size());
+  std::size_t width = 0;
+  const std::vector<char> packed = pack_strings(value, width);
   const Handle type = string_type(width);
   const hsize_t n = value.size();
   const Handle space(H5Screate_simple(1, &n, nullptr));
@@ -272,10 +278,8 @@ void write_field(const File& file, const std::string& path, int nz, int ny, int 
 }
 
 void write_strings(const File& file, const std::string& path, const std::vector<std::string>& values) {
-  std::size_t width = 1;
-  for (const std::string& v : values) width = std::max(width, v.size() + 1);
-  std::vector<char> packed(width * values.size() + 1, '\0');
-  for (std::size_t n = 0; n < values.size(); ++n) std::memcpy(&packed[n * width], values[n].data(), values[n].size());
+  std::size_t width = 0;
+  const std::vector<char> packed = pack_strings(values, width);
   const Handle type = string_type(width);
   const hsize_t n = values.size();
   const Handle space(H5Screate_simple(1, &n, nullptr));
