@@ -202,26 +202,18 @@ pid_t launch(const Sweep& sweep, const CasePlan& plan, int threads) {
 /// The table: one row per case, in case order, from the case directories.
 void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases, const std::vector<fs::path>& roots,
                  const fs::path& out, const std::string& stem) {
-  static const std::vector<std::pair<std::string, std::string>> metrics{
-      {"max_coverage", "max_coverage"},
-      {"coverage_time_s", "coverage_time_s"},
-      {"time_half_covered_s", "time_half_covered_s"},
-      {"final_uniformity_cv", "final_uniformity_cv"},
-      {"residence_half_life_s", "residence_half_life_s"},
-      {"systemic_fraction", "systemic_fraction"},
-      {"lymph_fraction", "lymph_fraction"},
-      {"degraded_fraction", "degraded_fraction"},
-      {"out_of_box_fraction", "out_of_box_fraction"},
-      {"in_tissue_fraction", "in_tissue_fraction"},
-      {"peak_kg_m3", "peak_kg_m3"},
-      {"time_above_threshold_s", "time_above_threshold_s"},
-      {"ledger_residual", "ledger_residual"}};
-  // The bleb figures of darcy runs (summary.json "bleb") form one more column group.
-  static const std::vector<std::pair<std::string, std::string>> bleb_columns{
-      {"max_excess_volume_m3", ""}, {"max_diameter_m", ""},           {"max_thickness_m", ""},
-      {"max_peak_pressure_Pa", ""}, {"max_surface_elevation_m", ""},  {"excess_volume_half_life_s", ""},
-      {"fluid_at_rest_s", ""},      {"max_excess_fraction", ""},      {"max_fluid_ledger_residual", ""}};
-  auto columns_of = [&](const std::string& component) -> const std::vector<std::pair<std::string, std::string>>& {
+  // The summary.json figures of each component, and of the bleb in darcy runs, that become
+  // columns (named "component:figure").
+  static const std::vector<std::string> metrics{
+      "max_coverage",      "coverage_time_s",    "time_half_covered_s",    "final_uniformity_cv",
+      "residence_half_life_s", "systemic_fraction", "lymph_fraction",      "degraded_fraction",
+      "out_of_box_fraction", "in_tissue_fraction", "peak_kg_m3",          "time_above_threshold_s",
+      "ledger_residual"};
+  static const std::vector<std::string> bleb_columns{
+      "max_excess_volume_m3", "max_diameter_m",   "max_thickness_m",     "max_peak_pressure_Pa",
+      "max_surface_elevation_m", "excess_volume_half_life_s", "fluid_at_rest_s", "max_excess_fraction",
+      "max_fluid_ledger_residual"};
+  auto columns_of = [&](const std::string& component) -> const std::vector<std::string>& {
     return component == "bleb" ? bleb_columns : metrics;
   };
   struct Row {
@@ -241,20 +233,15 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
       if (summary.is_object()) {
         row.status = "ok";
         row.wall = status.is_object() ? status.value("wall_s", std::nan("")) : summary["run"].value("wall_time_s", 0.0);
-        if (summary.contains("bleb") && summary["bleb"].is_object()) {  // darcy reservoir runs
-          const std::string name = "bleb";
+        auto take = [&](const std::string& name, const json& figures) {
           if (std::find(components.begin(), components.end(), name) == components.end()) components.push_back(name);
-          for (const auto& [key, value] : summary["bleb"].items())
-            row.values[name + ":" + key] = value.is_number() ? value.get<double>() : std::nan("");
-        }
-        for (const json& component : summary["components"]) {
-          const std::string name = component.value("name", "?");
-          if (std::find(components.begin(), components.end(), name) == components.end()) components.push_back(name);
-          for (const auto& [column, key] : metrics) {
-            const json& v = component[key];
+          for (const std::string& column : columns_of(name)) {
+            const json& v = figures.contains(column) ? figures[column] : json();
             row.values[name + ":" + column] = v.is_number() ? v.get<double>() : std::nan("");
           }
-        }
+        };
+        if (summary.contains("bleb") && summary["bleb"].is_object()) take("bleb", summary["bleb"]);  // darcy runs
+        for (const json& component : summary["components"]) take(component.value("name", "?"), component);
         break;
       }
       if (status.is_object()) {
@@ -271,7 +258,7 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
   csv << "case,status,wall_s";
   for (const std::string& key : sweep.keys) csv << ",\"" << key << "\"";
   for (const std::string& component : components)
-    for (const auto& [column, key] : columns_of(component)) csv << ",\"" << component << ":" << column << "\"";
+    for (const std::string& column : columns_of(component)) csv << ",\"" << component << ":" << column << "\"";
   csv << ",error\n";
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const SweepCase& c = *cases[r];
@@ -283,7 +270,7 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
       csv << ",\"" << value << "\"";
     }
     for (const std::string& component : components)
-      for (const auto& [column, key] : columns_of(component)) {
+      for (const std::string& column : columns_of(component)) {
         const auto found = rows[r].values.find(component + ":" + column);
         csv << ',';
         if (found != rows[r].values.end() && !std::isnan(found->second)) csv << found->second;
@@ -330,7 +317,7 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
   h5::create_group(file, "/metrics");
   for (const std::string& component : components) {
     h5::create_group(file, "/metrics/" + dataset_key(component));
-    for (const auto& [column, key] : columns_of(component)) {
+    for (const std::string& column : columns_of(component)) {
       std::vector<double> values;
       for (const Row& row : rows) {
         const auto found = row.values.find(component + ":" + column);
