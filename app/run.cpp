@@ -553,10 +553,21 @@ int run(const RunOptions& requested) {
     }
     output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - output_start).count();
   };
-  std::vector<double> injection_ends;  // darcy: when each injection's flow stops, s
+  // Darcy: when each injection's flow stops (s, in `pending` order and sorted), and the lateral
+  // radius its own bleb is measured in: half the distance to the nearest other tip.
+  std::vector<double> injection_end, injection_ends, injection_radius;
   if (darcy) {
     position.next_injection = long(pending.size());  // all scheduled in the reservoir
-    for (const Injection& injection : pending) injection_ends.push_back(injection.time + injection.volume / injection.rate);
+    for (const Injection& injection : pending) {
+      injection_end.push_back(injection.time + injection.volume / injection.rate);
+      double radius = std::numeric_limits<double>::infinity();
+      for (const Injection& other : pending) {
+        const double d = std::hypot(other.x - injection.x, other.y - injection.y);
+        if (d > 1e-9) radius = std::min(radius, 0.5 * d);
+      }
+      injection_radius.push_back(radius);
+    }
+    injection_ends = injection_end;
     std::sort(injection_ends.begin(), injection_ends.end());
   }
   if (!resuming) {
@@ -629,34 +640,29 @@ int run(const RunOptions& requested) {
       const bool reached = reservoir->advance_to(state, t_out, [&](const TransportState& s) {
         if (!reservoir->at_rest() || was_moving) bleb.record(s.time, *reservoir, e_bleb);
         was_moving = !reservoir->at_rest();
-        for (std::size_t i = 0; i < pending.size(); ++i) {
-          const Injection& injection = pending[i];
-          if (injection.time + injection.volume / injection.rate != s.time) continue;
-          double radius = std::numeric_limits<double>::infinity();
-          for (const Injection& other : pending) {
-            const double d = std::hypot(other.x - injection.x, other.y - injection.y);
-            if (d > 1e-9) radius = std::min(radius, 0.5 * d);
+        if (std::binary_search(injection_ends.begin(), injection_ends.end(), s.time)) {
+          // An injection's flow has just stopped: its bleb, and a snapshot unless an output is due.
+          for (std::size_t i = 0; i < pending.size(); ++i) {
+            if (injection_end[i] != s.time) continue;
+            const Injection& injection = pending[i];
+            const BlebFigures b = measure_bleb_near(reservoir->pressure_model(), reservoir->fluid(), e_bleb, injection.x,
+                                                    injection.y, injection_radius[i]);
+            const double row[] = {double(i), s.time, b.excess_volume, b.diameter, b.thickness, b.peak_pressure,
+                                  b.peak_elevation};
+            for (std::size_t c = 0; c < injection_bleb_names.size(); ++c) injection_blebs[c].push_back(row[c]);
           }
-          const BlebFigures b =
-              measure_bleb_near(reservoir->pressure_model(), reservoir->fluid(), e_bleb, injection.x, injection.y, radius);
-          const double row[] = {double(i), s.time, b.excess_volume, b.diameter, b.thickness, b.peak_pressure,
-                                b.peak_elevation};
-          for (std::size_t c = 0; c < injection_bleb_names.size(); ++c) injection_blebs[c].push_back(row[c]);
-        }
-        if (injection_blebs_written < injection_blebs[0].size()) {
           std::vector<std::vector<double>> fresh;
           for (const std::vector<double>& column : injection_blebs)
             fresh.emplace_back(column.begin() + long(injection_blebs_written), column.end());
           results->append_columns("/bleb_per_injection", injection_bleb_names, fresh);
           injection_blebs_written = injection_blebs[0].size();
-        }
-        // A snapshot of the bleb at the end of each injection (the fluid is gone by the next output).
-        if (std::binary_search(injection_ends.begin(), injection_ends.end(), s.time) && s.time < t_out) {
-          const auto start_write = std::chrono::steady_clock::now();
-          bleb.flush_to(*results);
-          results->write_snapshot(s, {reservoir->excess().data()});
-          ++position.n_snapshots;
-          output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_write).count();
+          if (s.time < t_out) {
+            const auto start_write = std::chrono::steady_clock::now();
+            bleb.flush_to(*results);
+            results->write_snapshot(s, {reservoir->excess().data()});
+            ++position.n_snapshots;
+            output_wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_write).count();
+          }
         }
         periodic_checkpoint(s);
       });
