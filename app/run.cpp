@@ -225,8 +225,7 @@ class CsvTables {
   void add(const SeriesRow& row) {
     for (int c = 0; c < model_.n_components(); ++c) {
       const MassLedger& l = row.ledger[c];
-      double boundary = 0.0;
-      for (double b : l.boundary) boundary += b;
+      const double boundary = l.through_sides();
       const std::string name = "\"" + model_.component(c).name + "\"";
       ledger_ << row.time << ',' << name << ',' << l.injected << ',' << row.in_fluid[c] << ',' << row.bound[c] << ','
               << l.to_blood << ',' << l.to_lymph << ',' << l.degraded << ',' << boundary << ',' << row.residual[c]
@@ -726,8 +725,7 @@ int run(const RunOptions& requested) {
   summary << "component, injected mg, in tissue %, to blood %, to lymph %, degraded %, out of box %, ledger residual\n";
   for (int c = 0; c < model.n_components(); ++c) {
     const MassLedger& l = state.ledger[c];
-    double boundary = 0.0;
-    for (double b : l.boundary) boundary += b;
+    const double boundary = l.through_sides();
     const double m0 = l.injected > 0.0 ? l.injected : 1.0;  // a component no cocktail holds: all zeros
     char line[256];
     std::snprintf(line, sizeof line, "%s, %.3f, %.2f, %.2f, %.2f, %.2f, %.2f, %.1e\n", model.component(c).name.c_str(),

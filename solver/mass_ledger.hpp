@@ -17,6 +17,12 @@ struct MassLedger {
   double degraded = 0.0;     ///< kg degraded in the fluid or consumed from the bound compartment
   std::array<double, n_sides> boundary{};  ///< kg lost through each open side (Side order)
 
+  /// kg lost through all open sides together.
+  double through_sides() const {
+    double total = 0.0;
+    for (double b : boundary) total += b;
+    return total;
+  }
   double removed() const {
     double total = to_blood + to_lymph + degraded;
     for (double b : boundary) total += b;

@@ -43,8 +43,7 @@ ComponentMetrics measure(const TransportModel& model, const TransportState& stat
   m.to_blood = l.to_blood / injected;
   m.to_lymph = l.to_lymph / injected;
   m.degraded = l.degraded / injected;
-  double boundary = 0.0;
-  for (double b : l.boundary) boundary += b;
+  const double boundary = l.through_sides();
   m.out_of_box = boundary / injected;
   const std::vector<double>& partition = model.coefficients(c).partition;
   double peak = 0.0;

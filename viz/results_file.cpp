@@ -304,8 +304,7 @@ void ResultsFile::write_pending_rows() {
     for (std::size_t n = 0; n < std::size(ledger_names); ++n)
       append_column(base + ledger_names[n], [&](const SeriesRow& row) {
         const MassLedger& l = row.ledger[c];
-        double boundary = 0.0;
-        for (double b : l.boundary) boundary += b;
+        const double boundary = l.through_sides();
         const double ledger[] = {l.injected, row.in_fluid[c], row.bound[c], l.to_blood, l.to_lymph, l.degraded,
                                  boundary, row.residual[c]};
         return ledger[n];
