@@ -120,7 +120,8 @@ json describe(const Scenario& scenario) {
                              {"fluid_fraction", layer.fluid_fraction},
                              {"storage_1_per_Pa", layer.storage},
                              {"hydraulic_conductivity_m2_per_Pa_s", layer.hydraulic_conductivity},
-                             {"bleb_half_life_s", layer.bleb_half_life}});
+                             {"bleb_half_life_s", layer.bleb_half_life},
+                             {"strain_stiffening", layer.strain_stiffening}});
   for (const Component& component : scenario.components) {
     json per_layer;
     for (std::size_t l = 0; l < component.in_layer.size(); ++l) {

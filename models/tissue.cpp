@@ -44,6 +44,9 @@ void Tissue::validate(double depth) const {
       throw InputError(where.str() + ": hydraulic conductivity must be >= 0 m^2/(Pa s)");
     if (!(layer.bleb_half_life >= 0.0) || !std::isfinite(layer.bleb_half_life))
       throw InputError(where.str() + ": bleb half-life must be >= 0 s (0: no fluid removal)");
+    if (!(layer.strain_stiffening >= 0.0 && layer.strain_stiffening <= 10.0))
+      throw InputError(where.str() + ": strain_stiffening must be in [0, 10] (2.94 for skin), got " +
+                       std::to_string(layer.strain_stiffening));
     if (!(layer.fluid_fraction > 0.0 && layer.fluid_fraction <= 1.0))
       throw InputError(where.str() + ": fluid fraction must be in (0, 1], got " +
                        std::to_string(layer.fluid_fraction));

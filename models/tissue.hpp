@@ -19,10 +19,16 @@ struct Layer {
   double storage = 1e-4;               ///< S, interstitial compliance, 1/Pa
   double hydraulic_conductivity = 1.4e-11;  ///< K = permeability / viscosity, m^2/(Pa s)
   double bleb_half_life = 18 * 60.0;   ///< s; 0 = no fluid removal
+  /// m of the strain-stiffened conductivity K0 exp(m e) (Weir Weiss 2023: m = 2.94 for skin);
+  /// 0 keeps K constant. Dimensionless; the exponent is capped at m e = max_stiffening_exponent.
+  double strain_stiffening = 0.0;
 
   /// Fluid removal coefficient chi = S ln 2 / t_half, 1/(Pa s).
   double fluid_removal() const;
 };
+
+/// Largest m e used in K0 exp(m e): at most a factor e^12 (1.6e5) on a face's conductance.
+inline constexpr double max_stiffening_exponent = 12.0;
 
 /// Layers from the surface (z = 0) downward. The last layer extends to the bottom of the domain
 /// when the domain is deeper than the stack only if it is marked so by validate(depth).

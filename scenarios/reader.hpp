@@ -193,6 +193,7 @@ inline Layer read_layer(Reader& reader) {
   layer.storage = reader.quantity("storage", {1, -1, 2}, layer.storage, 0.0, true);
   layer.hydraulic_conductivity = reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
   layer.bleb_half_life = reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
+  layer.strain_stiffening = reader.quantity("strain_stiffening", Dimension::none(), layer.strain_stiffening, 0.0);
   return layer;
 }
 

@@ -3,6 +3,7 @@
 #include "solver/darcy_reservoir.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <sstream>
 
@@ -77,6 +78,13 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
       if (overlap > 0.0) phi0_[k] += overlap * tissue.layers[n].fluid_fraction / g.hz;
       top = layer_bottom;
     }
+  }
+  stiffening_ = stiffening_per_cell(g, tissue);
+  stiffened_ = std::any_of(stiffening_.begin(), stiffening_.end(), [](double m) { return m > 0.0; });
+  if (stiffened_) {
+    multigrid_ = std::make_unique<MultigridPressureSolver>(g, boundaries.x_low == BoundaryKind::periodic,
+                                                          boundaries.y_low == BoundaryKind::periodic);
+    advection_.set_faces(&faces_);
   }
   build_lines();
   const int n_planes = std::max(g.nz, g.ny);
@@ -346,7 +354,22 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
   inject(solutes, t0, t0 + dt);
   // Pressure of the step from the fluid now in the tissue, never below baseline.
   double* p = fluid_.u.component(0);
-  pressure_solver_.solve(dt, excess_.raw().data(), p);
+  const auto solve_start = std::chrono::steady_clock::now();
+  if (stiffened_) {
+    // Conductances K0 exp(m e) from the fluid now in the tissue; the last p is the first guess.
+    stiffened_faces(pressure_, stiffening_, excess_.raw().data(), faces_);
+    const ComponentCoefficients& co = pressure_.coefficients(0);
+    const std::size_t plane = g.plane_size();
+    pressure_mass_.resize(g.n_cells());
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < g.nz; ++k)
+      std::fill_n(pressure_mass_.begin() + long(std::size_t(k) * plane), plane, co.capacity[k] + dt * co.sink_lymph[k]);
+    const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, excess_.raw().data(), p);
+    stats_.n_pressure_iterations += report.iterations;
+  } else {
+    pressure_solver_.solve(dt, excess_.raw().data(), p);
+  }
+  stats_.pressure_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - solve_start).count();
   {
     const long n = long(g.n_cells());
 #pragma omp parallel for schedule(static)

@@ -15,7 +15,12 @@
 // drained at once (booked to lymph with its solute, counted in stats().released_volume) and the
 // solutes continue with the plain transport Integrator, so a run after the injections costs what
 // a run without the reservoir costs.
-// Not handled: nonlinear compliance (e is not bounded: a linear compliance lets phi0 + e exceed 1).
+// Strain stiffening (a layer's strain_stiffening m > 0): the conductances of step 2 and 3 are
+// K0 exp(m e) on each face from the e at the start of the pressure solve (lagged, first order like
+// the splitting), solved by multigrid-preconditioned CG (MultigridPressureSolver) instead of the
+// direct solver; advection uses the same face conductances, so every balance stays exact.
+// e is a volumetric strain of the tissue: phi0 + e is fluid volume per unit volume of unswollen
+// tissue and may exceed 1 in a wheal.
 // Use:
 //   DarcyReservoir reservoir(grid, boundaries, tissue, components);          // DarcySettings optional
 //   reservoir.add_injection({x, y, depth, volume, start, duration, tip_radius, {c_1, ..., c_n}});
@@ -31,11 +36,13 @@
 #include <atomic>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "models/injection.hpp"
 #include "solver/darcy_line.hpp"
 #include "solver/integrator.hpp"
+#include "solver/pressure_multigrid.hpp"
 #include "solver/pressure_solver.hpp"
 #include "solver/reservoir.hpp"
 #include "solver/source.hpp"
@@ -76,6 +83,8 @@ DarcyInjection darcy_injection(const Injection& injection, double rate, double t
 struct DarcyStats {
   long n_coupled_steps = 0;          ///< steps of the coupled solver
   long n_rest_steps = 0;             ///< accepted steps of the plain integrator
+  long n_pressure_iterations = 0;    ///< multigrid-CG iterations (stiffened tissue only)
+  double pressure_seconds = 0.0;     ///< wall time in the pressure solves, s
   double smallest_step = std::numeric_limits<double>::infinity();  ///< s, coupled
   double largest_step = 0.0;         ///< s, coupled
   double released_volume = 0.0;      ///< m^3 of excess fluid drained at once on coming to rest
@@ -183,6 +192,11 @@ class DarcyReservoir {
   Integrator rest_;
   TransportState fluid_;
   PressureSolver pressure_solver_;
+  std::vector<double> stiffening_;       // [k] strain stiffening m per depth cell
+  bool stiffened_ = false;               // any m > 0: multigrid with face conductances
+  FaceConductances faces_;
+  std::unique_ptr<MultigridPressureSolver> multigrid_;
+  std::vector<double> pressure_mass_;    // per cell S + tau chi of the last solve
   UpwindAdvection advection_;
   Field excess_, step_start_, excess_after_;
   std::vector<Scheduled> injections_;

@@ -23,6 +23,69 @@ TransportModel make_pressure_model(const Grid& grid, const Boundaries& boundarie
   return TransportModel(grid, boundaries, unit, {fluid});
 }
 
+std::vector<double> stiffening_per_cell(const Grid& grid, const Tissue& tissue) {
+  std::vector<double> m(std::size_t(grid.nz), 0.0);
+  for (int k = 0; k < grid.nz; ++k) {
+    double top = 0.0;
+    for (std::size_t n = 0; n < tissue.layers.size(); ++n) {
+      const bool last = n + 1 == tissue.layers.size();
+      const double bottom = last ? std::max(grid.depth(), top + tissue.layers[n].thickness) : top + tissue.layers[n].thickness;
+      const double overlap = std::min((k + 1) * grid.hz, bottom) - std::max(k * grid.hz, top);
+      if (overlap > 0.0) m[std::size_t(k)] += overlap * tissue.layers[n].strain_stiffening / grid.hz;
+      top = bottom;
+    }
+  }
+  return m;
+}
+
+void stiffened_faces(const TransportModel& model, const std::vector<double>& stiffening, const double* e,
+                     FaceConductances& faces) {
+  const Grid& g = model.grid();
+  const Boundaries& bc = model.boundaries();
+  const ComponentCoefficients& co = model.coefficients(0);
+  faces.resize(g);
+  auto factor = [](double m, double e_face) { return std::exp(std::min(m * e_face, max_stiffening_exponent)); };
+  auto end = [](BoundaryKind kind) { return kind == BoundaryKind::sink ? 2.0 : 0.0; };
+  const bool x_periodic = bc.x_low == BoundaryKind::periodic, y_periodic = bc.y_low == BoundaryKind::periodic;
+  const std::size_t nx = std::size_t(g.nx), ny = std::size_t(g.ny), plane = g.plane_size();
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < g.nz; ++k) {
+    const double m = stiffening[std::size_t(k)], lateral = co.lateral[k];
+    const double* ek = e + std::size_t(k) * plane;
+    for (std::size_t j = 0; j < ny; ++j) {
+      double* fx = faces.x.data() + (nx + 1) * (j + ny * std::size_t(k));
+      const double* row = ek + nx * j;
+      for (std::size_t i = 1; i < nx; ++i) fx[i] = lateral * factor(m, 0.5 * (row[i - 1] + row[i]));
+      if (x_periodic) fx[0] = fx[nx] = lateral * factor(m, 0.5 * (row[nx - 1] + row[0]));
+      else {
+        fx[0] = end(bc.x_low) * lateral * factor(m, row[0]);
+        fx[nx] = end(bc.x_high) * lateral * factor(m, row[nx - 1]);
+      }
+    }
+    double* fy = faces.y.data() + nx * (ny + 1) * std::size_t(k);
+    for (std::size_t i = 0; i < nx; ++i) {
+      for (std::size_t j = 1; j < ny; ++j) fy[i + nx * j] = lateral * factor(m, 0.5 * (ek[i + nx * (j - 1)] + ek[i + nx * j]));
+      if (y_periodic) fy[i] = fy[i + nx * ny] = lateral * factor(m, 0.5 * (ek[i + nx * (ny - 1)] + ek[i]));
+      else {
+        fy[i] = end(bc.y_low) * lateral * factor(m, ek[i]);
+        fy[i + nx * ny] = end(bc.y_high) * lateral * factor(m, ek[i + nx * (ny - 1)]);
+      }
+    }
+    // z faces: face k is the top of cell k (face 0 the closed surface); the bottom face below.
+    double* fz = faces.z.data() + plane * std::size_t(k);
+    if (k == 0) std::fill_n(fz, plane, 0.0);
+    else {
+      const double mean_m = 0.5 * (stiffening[std::size_t(k) - 1] + m);
+      const double* above = ek - plane;
+      for (std::size_t n = 0; n < plane; ++n) fz[n] = co.vertical[k] * factor(mean_m, 0.5 * (above[n] + ek[n]));
+    }
+    if (k + 1 == g.nz) {
+      double* bottom_faces = fz + plane;
+      for (std::size_t n = 0; n < plane; ++n) bottom_faces[n] = co.vertical[k + 1] * factor(m, ek[n]);
+    }
+  }
+}
+
 std::vector<double> surface_elevation(const TransportModel& model, const TransportState& pressure) {
   const Grid& g = model.grid();
   std::vector<double> elevation(g.plane_size(), 0.0);

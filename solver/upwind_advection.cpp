@@ -30,24 +30,40 @@ void UpwindAdvection::for_each_face(int i, int j, int k, std::size_t cell, Visit
   const std::ptrdiff_t outside = -1;
   const std::ptrdiff_t n = std::ptrdiff_t(cell), nx = g.nx, plane = std::ptrdiff_t(g.plane_size());
   const double lateral = co.lateral[k];
+  // The six faces' conductances: the model's (sides scaled by side_factor_) or the given faces.
+  double west = lateral, east = lateral, south = lateral, north = lateral, top = co.vertical[k], below = co.vertical[k + 1];
+  if (i == 0 && !x_periodic_) west *= side_factor_[x_low];
+  if (i + 1 == g.nx && !x_periodic_) east *= side_factor_[x_high];
+  if (j == 0 && !y_periodic_) south *= side_factor_[y_low];
+  if (j + 1 == g.ny && !y_periodic_) north *= side_factor_[y_high];
+  if (faces_) {
+    const std::size_t fx = std::size_t(i) + std::size_t(nx + 1) * (std::size_t(j) + std::size_t(g.ny) * std::size_t(k));
+    const std::size_t fy = std::size_t(i) + std::size_t(nx) * (std::size_t(j) + std::size_t(g.ny + 1) * std::size_t(k));
+    west = faces_->x[fx];
+    east = faces_->x[fx + 1];
+    south = faces_->y[fy];
+    north = faces_->y[fy + std::size_t(nx)];
+    top = faces_->z[cell];
+    below = faces_->z[cell + std::size_t(plane)];
+  }
   // x
-  if (i > 0) visit(n - 1, -1, lateral);
-  else if (x_periodic_) visit(n + nx - 1, -1, lateral);
-  else if (side_factor_[x_low] > 0) visit(outside, int(x_low), side_factor_[x_low] * lateral);
-  if (i + 1 < g.nx) visit(n + 1, -1, lateral);
-  else if (x_periodic_) visit(n - nx + 1, -1, lateral);
-  else if (side_factor_[x_high] > 0) visit(outside, int(x_high), side_factor_[x_high] * lateral);
+  if (i > 0) visit(n - 1, -1, west);
+  else if (x_periodic_) visit(n + nx - 1, -1, west);
+  else if (side_factor_[x_low] > 0) visit(outside, int(x_low), west);
+  if (i + 1 < g.nx) visit(n + 1, -1, east);
+  else if (x_periodic_) visit(n - nx + 1, -1, east);
+  else if (side_factor_[x_high] > 0) visit(outside, int(x_high), east);
   // y
-  if (j > 0) visit(n - nx, -1, lateral);
-  else if (y_periodic_) visit(n + nx * (g.ny - 1), -1, lateral);
-  else if (side_factor_[y_low] > 0) visit(outside, int(y_low), side_factor_[y_low] * lateral);
-  if (j + 1 < g.ny) visit(n + nx, -1, lateral);
-  else if (y_periodic_) visit(n - nx * (g.ny - 1), -1, lateral);
-  else if (side_factor_[y_high] > 0) visit(outside, int(y_high), side_factor_[y_high] * lateral);
-  // z: the top face is closed; vertical[nz] is the bottom sink's half-cell conductance (or 0).
-  if (k > 0) visit(n - plane, -1, co.vertical[k]);
-  if (k + 1 < g.nz) visit(n + plane, -1, co.vertical[k + 1]);
-  else if (co.vertical[k + 1] > 0) visit(outside, int(bottom), co.vertical[k + 1]);
+  if (j > 0) visit(n - nx, -1, south);
+  else if (y_periodic_) visit(n + nx * (g.ny - 1), -1, south);
+  else if (side_factor_[y_low] > 0) visit(outside, int(y_low), south);
+  if (j + 1 < g.ny) visit(n + nx, -1, north);
+  else if (y_periodic_) visit(n - nx * (g.ny - 1), -1, north);
+  else if (side_factor_[y_high] > 0) visit(outside, int(y_high), north);
+  // z: the top face is closed; the bottom face is the sink's half-cell conductance (or 0).
+  if (k > 0) visit(n - plane, -1, top);
+  if (k + 1 < g.nz) visit(n + plane, -1, below);
+  else if (below > 0) visit(outside, int(bottom), below);
 }
 
 void UpwindAdvection::prepare(double tau, const double* p, const double* e_before, double* e_after,

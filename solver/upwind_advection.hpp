@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "solver/mass_ledger.hpp"
+#include "solver/pressure_multigrid.hpp"
 #include "solver/time_stepper.hpp"
 #include "solver/transport_model.hpp"
 
@@ -29,6 +30,10 @@ class UpwindAdvection {
  public:
   /// Keeps a reference to `pressure_model` (make_pressure_model), which must outlive it.
   explicit UpwindAdvection(const TransportModel& pressure_model);
+
+  /// Face conductances to use instead of the model's (stiffened_faces in reservoir.hpp), or
+  /// nullptr for the model's own; not owned, read by prepare() and advect().
+  void set_faces(const FaceConductances* faces) { faces_ = faces; }
 
   /// Takes the pressure p (n_cells, any sign) of a step of tau seconds: writes
   /// e_after = e_before + inflow - outflow - tau chi p per cell, books the fluid volumes lost
@@ -51,6 +56,7 @@ class UpwindAdvection {
   void for_each_face(int i, int j, int k, std::size_t cell, Visit&& visit) const;
 
   const TransportModel& model_;
+  const FaceConductances* faces_ = nullptr;
   bool x_periodic_, y_periodic_;
   double side_factor_[n_sides];  // lateral sides: 2 for a sink, 0 closed; bottom: 1 if a sink
   double tau_ = 0.0;
