@@ -78,9 +78,9 @@ int check(const RunOptions& options) {
       longest = std::max(longest, injection.volume / injection.rate);
     }
     std::printf("darcy reservoir: each injection flows for %.1f-%.1f s (volume / rate); the coupled solver then runs "
-                "until the fluid is at rest (minutes), about 20 plain steps' cost per coupled step. Note: the tissue "
-                "fluid parameters (storage, conductivity) are uncalibrated estimates: bleb sizes and pressures are "
-                "not yet trustworthy in absolute terms (README, \"The reservoir\")\n",
+                "until the fluid is at rest (minutes to hours), each coupled step costing tens of plain steps. Layers "
+                "without their own hydraulics take the forearm-dermis calibration (bleb size and half-life fitted "
+                "to MODEL data; pressures are not: README, \"Calibration of the reservoir\")\n",
                 shortest, longest);
   }
   const double stable = model.max_explicit_step();

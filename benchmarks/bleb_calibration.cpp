@@ -60,10 +60,11 @@ int main(int argc, char** argv) {
     for (double value : reservoir.excess()) peak_e = std::max(peak_e, value);
     std::printf("t = %6.0f s: excess %.4f mL (%.3f of injected), peak p %8.0f Pa, peak e %5.2f at %.2f mm, "
                 "diameter %4.1f mm, thickness %4.1f mm, elevation %.2f mm, %ld steps, %ld CG iterations, "
-                "%.1f s wall (%.1f s pressure)\n",
+                "%ld solves, %.1f s wall (%.1f s pressure)\n",
                 t, bleb.excess_volume * 1e6, bleb.excess_volume / 0.1e-6, bleb.peak_pressure, peak_e,
                 bleb.peak_depth * 1e3, bleb.diameter * 1e3, bleb.thickness * 1e3, bleb.peak_elevation * 1e3,
-                reservoir.stats().n_coupled_steps, reservoir.stats().n_pressure_iterations, seconds_since(start),
+                reservoir.stats().n_coupled_steps, reservoir.stats().n_pressure_iterations, reservoir.stats().n_pressure_solves,
+                seconds_since(start),
                 reservoir.stats().pressure_seconds);
     if (reservoir.at_rest()) break;
   }

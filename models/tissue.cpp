@@ -7,6 +7,15 @@
 
 namespace mesosim {
 
+Layer calibrated_layer() {
+  Layer layer;
+  layer.storage = 0.1;
+  layer.hydraulic_conductivity = 1.4e-11;
+  layer.strain_stiffening = 2.94;
+  layer.bleb_half_life = 18 * 60.0;
+  return layer;
+}
+
 double Layer::fluid_removal() const {
   return bleb_half_life > 0.0 ? storage * std::log(2.0) / bleb_half_life : 0.0;
 }

@@ -27,6 +27,12 @@ struct Layer {
   double fluid_removal() const;
 };
 
+/// The hydraulics a layer of a scenario file or preset takes unless it sets them: the forearm
+/// dermis calibration (README, "Calibration of the reservoir"): S = 0.1 1/Pa fitted to a 6-10 mm
+/// wheal, K0 = 1.4e-11 m^2/(Pa s) and m = 2.94 (Weir Weiss 2023), t_half = 18 min (Cook & Shuster
+/// 1980). The engine's own Layer defaults stay the plain linear ones.
+Layer calibrated_layer();
+
 /// Largest m e used in K0 exp(m e): at most a factor e^12 (1.6e5) on a face's conductance.
 inline constexpr double max_stiffening_exponent = 12.0;
 

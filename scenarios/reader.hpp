@@ -186,7 +186,7 @@ const toml::table& preset_table(const std::string& kind, const std::string& name
 
 /// One tissue layer: name, thickness, fluid fraction and the optional hydraulics.
 inline Layer read_layer(Reader& reader) {
-  Layer layer;
+  Layer layer = calibrated_layer();
   layer.name = reader.text("name");
   layer.thickness = reader.quantity("thickness", Dimension::of_length(), std::nullopt, 0.0, true);
   layer.fluid_fraction = reader.quantity("fluid_fraction", Dimension::none(), std::nullopt, 0.0, true);

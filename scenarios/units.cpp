@@ -137,7 +137,15 @@ double parse_quantity(const std::string& key, const std::string& text, Dimension
     // "2 /h" reads as 2 per hour: an empty numerator is 1.
     if (numerator.find_first_not_of(" \t") != std::string::npos)
       parse_product(key, text, numerator, +1, factor, dimension);
-    parse_product(key, text, unit.substr(slash + 1), -1, factor, dimension);
+    // The denominator may be parenthesised: "m^2/(Pa s)" = "m^2/Pa s".
+    std::string denominator = unit.substr(slash + 1);
+    const std::size_t open = denominator.find_first_not_of(' ');
+    if (open != std::string::npos && denominator[open] == '(') {
+      const std::size_t close = denominator.find_last_not_of(' ');
+      if (denominator[close] != ')') fail(key, text, "a '(' after '/' needs its ')' at the end of the unit");
+      denominator = denominator.substr(open + 1, close - open - 1);
+    }
+    parse_product(key, text, denominator, -1, factor, dimension);
   }
   if (!(dimension == expected))
     fail(key, text, "has dimension " + to_string(dimension) + " but " + key + " needs " + to_string(expected));

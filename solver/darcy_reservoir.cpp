@@ -55,6 +55,7 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
   if (settings_.steps_per_injection < 1) throw InputError("darcy reservoir: steps per injection must be >= 1");
   if (!(settings_.max_excess_change > 0.0 && settings_.max_excess_change <= 1.0))
     throw InputError("darcy reservoir: max_excess_change must be in (0, 1]");
+  if (settings_.max_picard_iterations < 1) throw InputError("darcy reservoir: max_picard_iterations must be >= 1");
   if (!(settings_.max_step > 0.0)) throw InputError("darcy reservoir: max_step must be positive");
   if (!(settings_.rest_excess > 0.0)) throw InputError("darcy reservoir: rest_excess must be positive");
   if (!(settings_.excess_floor >= 0.0)) throw InputError("darcy reservoir: excess_floor must not be negative");
@@ -356,16 +357,38 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
   double* p = fluid_.u.component(0);
   const auto solve_start = std::chrono::steady_clock::now();
   if (stiffened_) {
-    // Conductances K0 exp(m e) from the fluid now in the tissue; the last p is the first guess.
-    stiffened_faces(pressure_, stiffening_, excess_.raw().data(), faces_);
+    // Conductances K0 exp(m e) with e of the end of the step (backward Euler in the coefficients
+    // too), by Picard iteration: faces from the fluid now in the tissue, solve, faces from the
+    // new e = S p, solve again, until e moves by < picard_tolerance of its peak. The last p is the
+    // first guess of every solve. Advection then uses the faces of the last solve.
     const ComponentCoefficients& co = pressure_.coefficients(0);
     const std::size_t plane = g.plane_size();
     pressure_mass_.resize(g.n_cells());
+    excess_estimate_.resize(g.n_cells());
 #pragma omp parallel for schedule(static)
     for (int k = 0; k < g.nz; ++k)
       std::fill_n(pressure_mass_.begin() + long(std::size_t(k) * plane), plane, co.capacity[k] + dt * co.sink_lymph[k]);
-    const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, excess_.raw().data(), p);
-    stats_.n_pressure_iterations += report.iterations;
+    const double* faces_from = excess_.raw().data();
+    for (int picard = 0;; ++picard) {
+      stiffened_faces(pressure_, stiffening_, faces_from, faces_);
+      const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, excess_.raw().data(), p);
+      stats_.n_pressure_iterations += report.iterations;
+      ++stats_.n_pressure_solves;
+      if (picard + 1 == settings_.max_picard_iterations) break;
+      double change = 0.0, peak = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : change, peak)
+      for (int k = 0; k < g.nz; ++k) {
+        const double storage = co.partition[k];
+        for (std::size_t n = std::size_t(k) * plane; n < std::size_t(k + 1) * plane; ++n) {
+          const double e_new = storage * std::max(p[n], 0.0);
+          change = std::max(change, std::abs(e_new - (picard == 0 ? faces_from[n] : excess_estimate_[n])));
+          peak = std::max(peak, e_new);
+          excess_estimate_[n] = e_new;
+        }
+      }
+      faces_from = excess_estimate_.data();
+      if (change <= settings_.picard_tolerance * peak) break;
+    }
   } else {
     pressure_solver_.solve(dt, excess_.raw().data(), p);
   }

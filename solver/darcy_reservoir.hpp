@@ -62,6 +62,8 @@ struct DarcySettings {
   double excess_floor = 1e-2;     ///< e below which changes count as small as at this e (0 = always relative)
   double max_step = 600.0;        ///< s, largest coupled step
   double rest_excess = 1e-4;      ///< peak e below which, with no injection running, the fluid is at rest
+  int max_picard_iterations = 8;  ///< stiffened tissue: pressure solves per step at most
+  double picard_tolerance = 0.05; ///< stiffened tissue: stop when e = S p moves by less than this x its peak
   IntegratorSettings at_rest;     ///< the plain transport integrator used while the fluid is at rest
 };
 
@@ -84,6 +86,7 @@ struct DarcyStats {
   long n_coupled_steps = 0;          ///< steps of the coupled solver
   long n_rest_steps = 0;             ///< accepted steps of the plain integrator
   long n_pressure_iterations = 0;    ///< multigrid-CG iterations (stiffened tissue only)
+  long n_pressure_solves = 0;        ///< multigrid solves, Picard iterations included (stiffened tissue only)
   double pressure_seconds = 0.0;     ///< wall time in the pressure solves, s
   double smallest_step = std::numeric_limits<double>::infinity();  ///< s, coupled
   double largest_step = 0.0;         ///< s, coupled
@@ -197,6 +200,7 @@ class DarcyReservoir {
   FaceConductances faces_;
   std::unique_ptr<MultigridPressureSolver> multigrid_;
   std::vector<double> pressure_mass_;    // per cell S + tau chi of the last solve
+  std::vector<double> excess_estimate_;  // per cell S p of the last Picard solve
   UpwindAdvection advection_;
   Field excess_, step_start_, excess_after_;
   std::vector<Scheduled> injections_;

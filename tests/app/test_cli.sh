@@ -63,7 +63,7 @@ check darcy-results 0 '^5\.0 [1-9]' -- /usr/bin/python3 -c "
 import h5py
 f = h5py.File('$work/darcy/results.h5', 'r')
 print('%.1f' % f['snapshots/time_s'][1], len(f['bleb/time_s']), f['snapshots/000001/excess_fluid'][()].max() > 0)"
-check darcy-check 0 'darcy reservoir: each injection flows for 2.5-2.5 s.*uncalibrated' -- "$mesosim" check "$example" --set injections.0.reservoir=darcy --set 'injections.0.rate=0.02 mL/s'
+check darcy-check 0 'darcy reservoir: each injection flows for 2.5-2.5 s.*forearm-dermis calibration' -- "$mesosim" check "$example" --set injections.0.reservoir=darcy --set 'injections.0.rate=0.02 mL/s'
 check darcy-rate-needs-darcy 2 'injections\[0\].rate: a flow rate applies to reservoir = "darcy" only' -- "$mesosim" check "$example" --set 'injections.0.rate=0.01 mL/s'
 check darcy-bad-reservoir 2 "injections\[0\].reservoir: 'bleb' is not a reservoir model" -- "$mesosim" check "$example" --set injections.0.reservoir=bleb
 exit $((failures > 0))

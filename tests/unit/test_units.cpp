@@ -31,6 +31,10 @@ TEST(Units, ConvertsToSI) {
   EXPECT_DOUBLE_EQ(parse("12 kPa", Dimension::of_pressure()), 12e3);
   EXPECT_DOUBLE_EQ(parse("0.3", Dimension::none()), 0.3);
   EXPECT_DOUBLE_EQ(parse("30 %", Dimension::none()), 0.3);
+  // A parenthesised denominator reads like the product without parentheses.
+  const Dimension conductivity{3, -1, 1};
+  EXPECT_DOUBLE_EQ(parse("1.4e-11 m^2/(Pa s)", conductivity), 1.4e-11);
+  EXPECT_DOUBLE_EQ(parse("1.4e-11 m^2/Pa s", conductivity), 1.4e-11);
 }
 
 TEST(Units, RejectsWhatCannotBeRight) {
@@ -52,6 +56,7 @@ TEST(Units, RejectsWhatCannotBeRight) {
   // Found by the fuzzer: a huge power threw std::out_of_range instead of an input error.
   EXPECT_NE(message("1 m^99999999999", Dimension::of_length()).find("small integer"), std::string::npos);
   EXPECT_NE(message("1 m^12", Dimension::of_length()).find("between -9 and 9"), std::string::npos);
+  EXPECT_NE(message("1 m^2/(Pa s", Dimension{3, -1, 1}).find("needs its ')'"), std::string::npos);
   EXPECT_EQ(message("7 d", Dimension::of_time()), "no error");
 }
 
