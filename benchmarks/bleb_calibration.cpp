@@ -68,6 +68,11 @@ int main(int argc, char** argv) {
                 reservoir.stats().pressure_seconds);
     if (reservoir.at_rest()) break;
   }
+  const DarcyStats& stats = reservoir.stats();
+  std::printf("coupled phase: %ld steps, %.1f s in pressure solves (%ld solves, %ld CG iterations), %.1f s advection, "
+              "%.1f s diffusion and reactions\n",
+              stats.n_coupled_steps, stats.pressure_seconds, stats.n_pressure_solves, stats.n_pressure_iterations,
+              stats.advection_seconds, stats.diffusion_seconds);
   const MassLedger& fluid = reservoir.fluid().ledger[0];
   std::printf("largest peak pressure during the run: %.0f Pa; fluid drained by lymph %.3f, through open sides %.3f "
               "of injected; fluid ledger residual %.1e\n",

@@ -15,7 +15,7 @@ struct Injection {
   double time = 0;                    ///< s, when it is deposited
   std::string cocktail;               ///< cocktail name
   std::vector<double> concentration;  ///< kg/m^3 (mg/mL) per component in the syringe
-  std::string reservoir = "instant";  ///< "instant" or "darcy"
+  std::string reservoir = "darcy";  ///< "darcy" (the default: the bleb forms by interstitial flow) or "instant"
   double rate = 0;                    ///< m^3/s, darcy only: the volume flows in over volume / rate
   int entry = 0;             ///< index of the [[injections]] entry it was expanded from
   int session = 0;           ///< 0-based session of the course ([sessions])

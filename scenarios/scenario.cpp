@@ -378,7 +378,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
   Injection base;
   base.entry = entry_index;
   base.volume = keys.from("volume").quantity("volume", Dimension::of_volume(), std::nullopt, 0.0, true);
-  base.reservoir = entry.text("reservoir", std::string("instant"));
+  base.reservoir = entry.text("reservoir", std::string("darcy"));
   if (base.reservoir != "instant" && base.reservoir != "darcy")
     entry.fail("reservoir", entry.find("reservoir"), "'" + base.reservoir + "' is not a reservoir model; choose \"instant\" "
                                                      "(the cocktail appears around the tip) or \"darcy\" (pushed in by "

@@ -63,7 +63,7 @@ struct DarcySettings {
   double max_step = 600.0;        ///< s, largest coupled step
   double rest_excess = 1e-4;      ///< peak e below which, with no injection running, the fluid is at rest
   int max_picard_iterations = 8;  ///< stiffened tissue: pressure solves per step at most
-  double picard_tolerance = 0.05; ///< stiffened tissue: stop when e = S p moves by less than this x its peak
+  double picard_tolerance = 0.1;  ///< stiffened tissue: stop when e = S p moves by less than this x its peak
   IntegratorSettings at_rest;     ///< the plain transport integrator used while the fluid is at rest
 };
 
@@ -88,6 +88,8 @@ struct DarcyStats {
   long n_pressure_iterations = 0;    ///< multigrid-CG iterations (stiffened tissue only)
   long n_pressure_solves = 0;        ///< multigrid solves, Picard iterations included (stiffened tissue only)
   double pressure_seconds = 0.0;     ///< wall time in the pressure solves, s
+  double advection_seconds = 0.0;    ///< wall time ordering cells and advecting, s
+  double diffusion_seconds = 0.0;    ///< wall time in the diffusion sweeps and reactions, s
   double smallest_step = std::numeric_limits<double>::infinity();  ///< s, coupled
   double largest_step = 0.0;         ///< s, coupled
   double released_volume = 0.0;      ///< m^3 of excess fluid drained at once on coming to rest

@@ -19,6 +19,10 @@ void FaceConductances::resize(const Grid& grid) {
 
 namespace {
 
+/// Levels smaller than this run on one thread: a parallel loop costs a barrier, and on a busy
+/// machine a barrier can cost a scheduler time slice.
+constexpr std::size_t parallel_cells = 32768;
+
 /// Sum over the six faces of cell (i, j, k) of G_f x_neighbour (x = 0 beyond a non-periodic side),
 /// and the diagonal mass + sum of G_f through `diagonal`.
 template <class Level>
@@ -94,7 +98,7 @@ void MultigridPressureSolver::coarsen(const Level& fine, Level& coarse) const {
   std::fill(coarse.faces.x.begin(), coarse.faces.x.end(), 0.0);
   std::fill(coarse.faces.y.begin(), coarse.faces.y.end(), 0.0);
   std::fill(coarse.faces.z.begin(), coarse.faces.z.end(), 0.0);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fine.n_cells() >= parallel_cells)
   for (int kc = 0; kc < coarse.nz; ++kc)
     for (int k = kc * rz; k < std::min(kc * rz + rz, fine.nz); ++k)
       for (int j = 0; j < fine.ny; ++j)
@@ -105,7 +109,7 @@ void MultigridPressureSolver::coarsen(const Level& fine, Level& coarse) const {
               fine.mass[cell];
         }
   // x faces: coarse face ic covers fine face min(ic rx, nx) of the rows it spans.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fine.n_cells() >= parallel_cells)
   for (int kc = 0; kc < coarse.nz; ++kc)
     for (int jc = 0; jc < coarse.ny; ++jc)
       for (int ic = 0; ic <= coarse.nx; ++ic) {
@@ -117,7 +121,7 @@ void MultigridPressureSolver::coarsen(const Level& fine, Level& coarse) const {
         coarse.faces.x[std::size_t(ic) + std::size_t(coarse.nx + 1) * (std::size_t(jc) + std::size_t(coarse.ny) * std::size_t(kc))] =
             sum / rx;
       }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fine.n_cells() >= parallel_cells)
   for (int kc = 0; kc < coarse.nz; ++kc)
     for (int jc = 0; jc <= coarse.ny; ++jc)
       for (int ic = 0; ic < coarse.nx; ++ic) {
@@ -129,7 +133,7 @@ void MultigridPressureSolver::coarsen(const Level& fine, Level& coarse) const {
         coarse.faces.y[std::size_t(ic) + std::size_t(coarse.nx) * (std::size_t(jc) + std::size_t(coarse.ny + 1) * std::size_t(kc))] =
             sum / ry;
       }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (fine.n_cells() >= parallel_cells)
   for (int kc = 0; kc <= coarse.nz; ++kc) {
     const int k = std::min(kc * rz, fine.nz);
     for (int jc = 0; jc < coarse.ny; ++jc)
@@ -159,7 +163,7 @@ void MultigridPressureSolver::build(double tau, const std::vector<double>& mass,
   scale(faces.z, fine.faces.z);
   for (std::size_t l = 1; l < levels_.size(); ++l) coarsen(levels_[l - 1], levels_[l]);
   for (Level& level : levels_) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
     for (int k = 0; k < level.nz; ++k)
       for (int j = 0; j < level.ny; ++j)
         for (int i = 0; i < level.nx; ++i) {
@@ -199,7 +203,7 @@ namespace {
 /// one colour in different planes never touch, so the planes run in parallel in any order.
 template <class Level>
 void smooth_colour(Level& level, int colour) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
   for (int k = 0; k < level.nz; ++k)
     for (int j = 0; j < level.ny; ++j)
       for (int i = (j + k + colour) & 1; i < level.nx; i += 2) {
@@ -213,7 +217,7 @@ void smooth_colour(Level& level, int colour) {
 /// r = b - A x on one level.
 template <class Level>
 void residual(const Level& level, const double* x, const double* b, double* r) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
   for (int k = 0; k < level.nz; ++k)
     for (int j = 0; j < level.ny; ++j)
       for (int i = 0; i < level.nx; ++i) {
@@ -227,7 +231,7 @@ void residual(const Level& level, const double* x, const double* b, double* r) {
 /// y = A x on one level.
 template <class Level>
 void multiply(const Level& level, const double* x, double* y) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
   for (int k = 0; k < level.nz; ++k)
     for (int j = 0; j < level.ny; ++j)
       for (int i = 0; i < level.nx; ++i) {
@@ -261,7 +265,7 @@ void MultigridPressureSolver::v_cycle(std::size_t l) {
   Level& coarse = levels_[l + 1];
   const int rx = level.nx > coarse.nx ? 2 : 1, ry = level.ny > coarse.ny ? 2 : 1, rz = level.nz > coarse.nz ? 2 : 1;
   // Restriction: a coarse equation is the sum of its fine equations.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
   for (int kc = 0; kc < coarse.nz; ++kc) {
     double* b = coarse.b.data() + std::size_t(kc) * std::size_t(coarse.nx) * std::size_t(coarse.ny);
     std::fill_n(b, std::size_t(coarse.nx) * std::size_t(coarse.ny), 0.0);
@@ -273,7 +277,7 @@ void MultigridPressureSolver::v_cycle(std::size_t l) {
   }
   v_cycle(l + 1);
   // Prolongation: every fine cell takes its aggregate's correction.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
   for (int k = 0; k < level.nz; ++k)
     for (int j = 0; j < level.ny; ++j)
       for (int i = 0; i < level.nx; ++i)

@@ -47,4 +47,5 @@ run_case single_injection -- --end "12 h"
 run_case thigh_cellulite -- --end "6 h"
 run_case course --
 run_case face_nappage -- --end "6 h"
+run_case mantoux -- --end "30 min"
 exit $((failures > 0))

@@ -130,7 +130,7 @@ TEST(Scenario, BadInputNamesTheFileLineKeyAndFix) {
   EXPECT_NE(error_of(replace(minimal, "[time]", "[time]\ntolerance = 2")).find("must be below 1"), std::string::npos);
   EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nreservoir = \"bleb\"")).find("'bleb' is not a reservoir model"),
             std::string::npos);
-  EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nrate = \"1 mL/s\"")).find("applies to reservoir = \"darcy\" only"),
+  EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nreservoir = \"instant\"\nrate = \"1 mL/s\"")).find("applies to reservoir = \"darcy\" only"),
             std::string::npos);
   EXPECT_NE(error_of(replace(minimal, "cocktail = \"mix\"", "cocktail = \"mix\"\nreservoir = \"darcy\"\nrate = \"1 mm\"")).find("rate"),
             std::string::npos);
