@@ -64,11 +64,13 @@ void SplitImplicitStepper::ensure_scratch() {
   const Grid& g = model_.grid();
   const std::size_t n_threads = std::size_t(std::max(omp_get_max_threads(), 1));
   if (scratch_.size() >= n_threads) return;
-  const std::size_t size = std::max({std::size_t(g.nx), g.plane_size(), std::size_t(g.nx) * g.nz});
+  const std::size_t size = std::max({std::size_t(g.nx), g.plane_size(), std::size_t(g.nx) * g.nz,
+                                     std::size_t(2 * line_chunk) * g.nx});
   scratch_.resize(n_threads);
+  const bool x_periodic = model_.boundaries().x_low == BoundaryKind::periodic;
   for (ThreadScratch& s : scratch_) {
     s.stage.resize(size);
-    s.transposed.resize(g.plane_size());
+    if (x_periodic) s.transposed.resize(g.plane_size());  // only periodic x lines take the plane transposed
   }
 }
 
@@ -113,12 +115,16 @@ void SplitImplicitStepper::lateral_pass(TransportState& state, int c, double tau
     s.x_factor.factor(x_ops_[c][k], theta);
     s.y_factor.factor(y_ops_[c][k], theta);
     auto sweep_x = [&] {
-      // x lines are contiguous, so their recurrences cannot vectorise in place: transpose the
-      // plane (in cache) so the ny lines become the contiguous batch, solve, transpose back.
+      // x lines are contiguous, so their recurrences cannot vectorise in place: tr_bdf2_rows
+      // transposes them 16 at a time (in L1); periodic lines take the whole plane transposed.
       LineOutflow out;
-      transpose(base, g.ny, g.nx, s.transposed.data());
-      tr_bdf2_lines(s.transposed.data(), g.ny, g.ny, x_ops_[c][k], s.x_factor, tau, s.stage.data(), out);
-      transpose(s.transposed.data(), g.nx, g.ny, base);
+      if (x_ops_[c][k].periodic) {
+        transpose(base, g.ny, g.nx, s.transposed.data());
+        tr_bdf2_lines(s.transposed.data(), g.ny, g.ny, x_ops_[c][k], s.x_factor, tau, s.stage.data(), out);
+        transpose(s.transposed.data(), g.nx, g.ny, base);
+      } else {
+        tr_bdf2_rows(base, g.nx, g.ny, x_ops_[c][k], s.x_factor, tau, s.stage.data(), out);
+      }
       ledger.boundary[x_low] += out.start;
       ledger.boundary[x_high] += out.end;
     };

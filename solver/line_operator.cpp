@@ -1,5 +1,6 @@
 #include "solver/line_operator.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -121,6 +122,7 @@ template <>
 struct VectorOf<64> {
   typedef double Aligned __attribute__((vector_size(64)));
   typedef double Unaligned __attribute__((vector_size(64), aligned(sizeof(double)), may_alias));
+  typedef long long Mask __attribute__((vector_size(64)));  // element indices for __builtin_shuffle
 };
 
 /// The three passes of the open-line TR-BDF2 step (LineFactor::FusedRow) for line_chunk lines,
@@ -199,6 +201,73 @@ MESOSIM_ALWAYS_INLINE int tr_bdf2_full_chunks(double* u, std::ptrdiff_t stride, 
   return w0;
 }
 
+/// Copies line_chunk lines of n cells, line w at lines[w * line_stride + i], into the chunk layout
+/// packed[i * line_chunk + w] (Back: the reverse). 8 x 8 blocks go through registers when the
+/// vectors hold 8 doubles; other widths and the last n % 8 cells copy element by element.
+template <int VectorBytes, bool Back>
+MESOSIM_ALWAYS_INLINE void transpose_chunk(double* lines, std::ptrdiff_t line_stride, int n, double* packed) {
+  constexpr int lanes = VectorBytes / int(sizeof(double));
+  int done = 0;
+  if constexpr (lanes == 8) {
+    using Vector = typename VectorOf<VectorBytes>::Aligned;
+    using Unaligned = typename VectorOf<VectorBytes>::Unaligned;
+    using Mask = typename VectorOf<VectorBytes>::Mask;
+    // Three rounds of two-vector shuffles: pairs of elements, pairs of pairs, halves.
+    auto transpose8 = [](Vector* r) {
+      const Mask even = {0, 8, 2, 10, 4, 12, 6, 14}, odd = {1, 9, 3, 11, 5, 13, 7, 15};
+      const Mask low_pairs = {0, 1, 8, 9, 4, 5, 12, 13}, high_pairs = {2, 3, 10, 11, 6, 7, 14, 15};
+      const Mask low_half = {0, 1, 2, 3, 8, 9, 10, 11}, high_half = {4, 5, 6, 7, 12, 13, 14, 15};
+      Vector t[8], q[8];
+      for (int k = 0; k < 8; k += 2) {
+        t[k] = __builtin_shuffle(r[k], r[k + 1], even);
+        t[k + 1] = __builtin_shuffle(r[k], r[k + 1], odd);
+      }
+      for (int k = 0; k < 8; k += 4)
+        for (int m = 0; m < 2; ++m) {
+          q[k + m] = __builtin_shuffle(t[k + m], t[k + m + 2], low_pairs);
+          q[k + m + 2] = __builtin_shuffle(t[k + m], t[k + m + 2], high_pairs);
+        }
+      for (int m = 0; m < 4; ++m) {
+        r[m] = __builtin_shuffle(q[m], q[m + 4], low_half);
+        r[m + 4] = __builtin_shuffle(q[m], q[m + 4], high_half);
+      }
+    };
+    for (; done + 8 <= n; done += 8)
+      for (int half = 0; half < line_chunk; half += 8) {
+        Vector r[8];
+        for (int k = 0; k < 8; ++k)
+          r[k] = Back ? *reinterpret_cast<const Unaligned*>(packed + (done + k) * line_chunk + half)
+                      : *reinterpret_cast<const Unaligned*>(lines + (half + k) * line_stride + done);
+        transpose8(r);
+        for (int k = 0; k < 8; ++k) {
+          if (Back) *reinterpret_cast<Unaligned*>(lines + (half + k) * line_stride + done) = r[k];
+          else *reinterpret_cast<Unaligned*>(packed + (done + k) * line_chunk + half) = r[k];
+        }
+      }
+  }
+  for (int w = 0; w < line_chunk; ++w)
+    for (int i = done; i < n; ++i) {
+      if (Back) lines[w * line_stride + i] = packed[i * line_chunk + w];
+      else packed[i * line_chunk + w] = lines[w * line_stride + i];
+    }
+}
+
+/// Every whole chunk of line_chunk contiguous lines (line w at u[w * line_stride + i]): transposed
+/// into `packed` (n line_chunk values), stepped there, transposed back. Returns the lines done.
+template <int VectorBytes>
+MESOSIM_ALWAYS_INLINE int tr_bdf2_row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n,
+                                             const LineFactor::FusedRow* f, double* packed, double* y,
+                                             ChunkSums& sums) {
+  int first = 0;
+  for (; first + line_chunk <= n_lines; first += line_chunk) {
+    double* lines = u + first * line_stride;
+    transpose_chunk<VectorBytes, false>(lines, line_stride, n, packed);
+    tr_bdf2_full_chunk<VectorBytes>(packed, line_chunk, n, f, y, sums);
+    transpose_chunk<VectorBytes, true>(lines, line_stride, n, packed);
+  }
+  return first;
+}
+
 // One version per instruction set, picked at load time like MESOSIM_HOT_KERNEL's clones, but each
 // with its own vector width (a vector wider than the registers would live on the stack). A build
 // for a given CPU (MESOSIM_NATIVE) has one version, with that CPU's widest vectors.
@@ -208,27 +277,46 @@ int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFa
                 double* scratch, ChunkSums& sums) {
   return tr_bdf2_full_chunks<16>(u, stride, width, n, f, scratch, sums);
 }
+MESOSIM_FOR_ISA("default")
+int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
+               double* packed, double* y, ChunkSums& sums) {
+  return tr_bdf2_row_chunks<16>(u, line_stride, n_lines, n, f, packed, y, sums);
+}
 MESOSIM_FOR_ISA("arch=x86-64-v3")
 int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
                 double* scratch, ChunkSums& sums) {
   return tr_bdf2_full_chunks<32>(u, stride, width, n, f, scratch, sums);
+}
+MESOSIM_FOR_ISA("arch=x86-64-v3")
+int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
+               double* packed, double* y, ChunkSums& sums) {
+  return tr_bdf2_row_chunks<32>(u, line_stride, n_lines, n, f, packed, y, sums);
 }
 MESOSIM_FOR_ISA("arch=x86-64-v4")
 int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
                 double* scratch, ChunkSums& sums) {
   return tr_bdf2_full_chunks<64>(u, stride, width, n, f, scratch, sums);
 }
+MESOSIM_FOR_ISA("arch=x86-64-v4")
+int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
+               double* packed, double* y, ChunkSums& sums) {
+  return tr_bdf2_row_chunks<64>(u, line_stride, n_lines, n, f, packed, y, sums);
+}
 #else
+#if defined(__AVX512F__)
+constexpr int vector_bytes = 64;
+#elif defined(__AVX2__)
+constexpr int vector_bytes = 32;
+#else
+constexpr int vector_bytes = 16;
+#endif
 int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
                 double* scratch, ChunkSums& sums) {
-#if defined(__AVX512F__)
-  constexpr int vector_bytes = 64;
-#elif defined(__AVX2__)
-  constexpr int vector_bytes = 32;
-#else
-  constexpr int vector_bytes = 16;
-#endif
   return tr_bdf2_full_chunks<vector_bytes>(u, stride, width, n, f, scratch, sums);
+}
+int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
+               double* packed, double* y, ChunkSums& sums) {
+  return tr_bdf2_row_chunks<vector_bytes>(u, line_stride, n_lines, n, f, packed, y, sums);
 }
 #endif
 
@@ -330,7 +418,40 @@ MESOSIM_ALWAYS_INLINE void tr_bdf2_periodic(double* u, std::ptrdiff_t stride, in
   factor.back_substitute(u, stride, width);
 }
 
+/// Books the boundary outflow of one TR-BDF2 step: the stage fluxes west_0 u_0 and east_{n-1} u_{n-1}
+/// weighted w, w, d over tau.
+void add_outflow(const LineOperator& op, double tau, const ChunkSums& sums, LineOutflow& outflow) {
+  const double west = op.west[0], east = op.east[op.n - 1];
+  outflow.start += tau * (tr_bdf2_w * west * (sums.first[0] + sums.first[1]) + tr_bdf2_d * west * sums.first[2]);
+  outflow.end += tau * (tr_bdf2_w * east * (sums.last[0] + sums.last[1]) + tr_bdf2_d * east * sums.last[2]);
+}
+
 }  // namespace
+
+MESOSIM_HOT_KERNEL
+void tr_bdf2_rows(double* u, std::ptrdiff_t line_stride, int n_lines, const LineOperator& op,
+                  const LineFactor& factor, double tau, double* stage, LineOutflow& outflow) {
+  const int n = op.n;
+  assert(n >= 1 && !op.periodic);
+  double* packed = stage;  // n x chunk: element i of line w at i * chunk + w
+  double* y = stage + std::ptrdiff_t(n) * line_chunk;
+  ChunkSums sums;
+  for (int first = row_chunks(u, line_stride, n_lines, n, factor.fused(), packed, y, sums); first < n_lines;
+       first += line_chunk) {
+    const int width = std::min(line_chunk, n_lines - first);
+    double* lines = u + first * line_stride;
+    for (int w = 0; w < width; ++w) {
+      const double* line = lines + w * line_stride;
+      for (int i = 0; i < n; ++i) packed[i * width + w] = line[i];
+    }
+    tr_bdf2_narrow_chunk(packed, width, width, n, factor.fused(), y, sums);
+    for (int w = 0; w < width; ++w) {
+      double* line = lines + w * line_stride;
+      for (int i = 0; i < n; ++i) line[i] = packed[i * width + w];
+    }
+  }
+  add_outflow(op, tau, sums, outflow);
+}
 
 MESOSIM_HOT_KERNEL
 void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperator& op,
@@ -345,9 +466,7 @@ void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperat
   ChunkSums sums;
   const int done = full_chunks(u, stride, width, n, factor.fused(), stage, sums);
   if (done < width) tr_bdf2_narrow_chunk(u + done, stride, width - done, n, factor.fused(), stage, sums);
-  const double west = op.west[0], east = op.east[n - 1];
-  outflow.start += tau * (tr_bdf2_w * west * (sums.first[0] + sums.first[1]) + tr_bdf2_d * west * sums.first[2]);
-  outflow.end += tau * (tr_bdf2_w * east * (sums.last[0] + sums.last[1]) + tr_bdf2_d * east * sums.last[2]);
+  add_outflow(op, tau, sums, outflow);
 }
 
 }  // namespace mesosim

@@ -110,4 +110,11 @@ inline constexpr double tr_bdf2_w = 0.35355339059327376220;  // 1 / (2 sqrt(2))
 void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperator& op,
                    const LineFactor& factor, double tau, double* stage, LineOutflow& outflow);
 
+/// The same step for n_lines open lines that each lie contiguous in memory (element i of line j at
+/// u[j * line_stride + i], as x lines in a depth plane): each chunk of line_chunk lines is
+/// transposed into `stage`, stepped there in L1, and transposed back. `stage` is scratch of
+/// 2 n line_chunk values. Adds the boundary outflow over the step to `outflow`.
+void tr_bdf2_rows(double* u, std::ptrdiff_t line_stride, int n_lines, const LineOperator& op,
+                  const LineFactor& factor, double tau, double* stage, LineOutflow& outflow);
+
 }  // namespace mesosim

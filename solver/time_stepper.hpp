@@ -82,7 +82,7 @@ class SplitImplicitStepper final : public TimeStepper {
   struct ThreadScratch {
     LineFactor x_factor, y_factor;
     std::vector<double> stage;       // TR-BDF2 intermediate stage of a batch of lines
-    std::vector<double> transposed;  // one depth plane with x as the slow index
+    std::vector<double> transposed;  // one depth plane with x as the slow index (periodic x only)
   };
   void ensure_scratch();
   void lateral_pass(TransportState& state, int c, double tau, bool react_first);
