@@ -46,8 +46,11 @@ SplitImplicitStepper::SplitImplicitStepper(const TransportModel& model)
       xs.push_back(LineOperator::uniform(g.nx, co.capacity[k], co.lateral[k], x_low_sink, x_high_sink, x_periodic));
       ys.push_back(LineOperator::uniform(g.ny, co.capacity[k], co.lateral[k], y_low_sink, y_high_sink, y_periodic));
     }
+    std::vector<char> same(g.nz, 0);
+    for (int k = 1; k < g.nz; ++k) same[k] = co.capacity[k] == co.capacity[k - 1] && co.lateral[k] == co.lateral[k - 1];
     x_ops_.push_back(std::move(xs));
     y_ops_.push_back(std::move(ys));
+    same_lateral_ops_.push_back(std::move(same));
     LineOperator z;
     z.n = g.nz;
     z.alpha = co.capacity;
@@ -64,11 +67,13 @@ void SplitImplicitStepper::ensure_scratch() {
   const Grid& g = model_.grid();
   const std::size_t n_threads = std::size_t(std::max(omp_get_max_threads(), 1));
   if (scratch_.size() >= n_threads) return;
-  const std::size_t size = std::max({std::size_t(g.nx), g.plane_size(), std::size_t(g.nx) * g.nz});
+  const std::size_t size = std::max({std::size_t(g.nx), g.plane_size(), std::size_t(g.nx) * g.nz,
+                                     std::size_t(2 * line_chunk) * g.nx});
   scratch_.resize(n_threads);
+  const bool x_periodic = model_.boundaries().x_low == BoundaryKind::periodic;
   for (ThreadScratch& s : scratch_) {
     s.stage.resize(size);
-    s.transposed.resize(g.plane_size());
+    if (x_periodic) s.transposed.resize(g.plane_size());  // only periodic x lines take the plane transposed
   }
 }
 
@@ -110,15 +115,26 @@ void SplitImplicitStepper::lateral_pass(TransportState& state, int c, double tau
     PlaneLedger& ledger = planes_[k];
     ledger = PlaneLedger{};
     double* base = u + std::size_t(k) * plane;
-    s.x_factor.factor(x_ops_[c][k], theta);
-    s.y_factor.factor(y_ops_[c][k], theta);
+    // Planes of one layer share their operators: factor only where they change (each thread
+    // takes consecutive planes), reusing factors that are bitwise those factor() would give.
+    if (!(s.factored_c == c && s.factored_theta == theta && s.factored_k == k - 1 && same_lateral_ops_[c][k])) {
+      s.x_factor.factor(x_ops_[c][k], theta);
+      s.y_factor.factor(y_ops_[c][k], theta);
+      s.factored_c = c;
+      s.factored_theta = theta;
+    }
+    s.factored_k = k;
     auto sweep_x = [&] {
-      // x lines are contiguous, so their recurrences cannot vectorise in place: transpose the
-      // plane (in cache) so the ny lines become the contiguous batch, solve, transpose back.
+      // x lines are contiguous, so their recurrences cannot vectorise in place: tr_bdf2_rows
+      // transposes them 16 at a time (in L1); periodic lines take the whole plane transposed.
       LineOutflow out;
-      transpose(base, g.ny, g.nx, s.transposed.data());
-      tr_bdf2_lines(s.transposed.data(), g.ny, g.ny, x_ops_[c][k], s.x_factor, tau, s.stage.data(), out);
-      transpose(s.transposed.data(), g.nx, g.ny, base);
+      if (x_ops_[c][k].periodic) {
+        transpose(base, g.ny, g.nx, s.transposed.data());
+        tr_bdf2_lines(s.transposed.data(), g.ny, g.ny, x_ops_[c][k], s.x_factor, tau, s.stage.data(), out);
+        transpose(s.transposed.data(), g.nx, g.ny, base);
+      } else {
+        tr_bdf2_rows(base, g.nx, g.ny, x_ops_[c][k], s.x_factor, tau, s.stage.data(), out);
+      }
       ledger.boundary[x_low] += out.start;
       ledger.boundary[x_high] += out.end;
     };

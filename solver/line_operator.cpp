@@ -1,6 +1,8 @@
 #include "solver/line_operator.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <cstring>
 
 namespace mesosim {
 
@@ -49,7 +51,29 @@ void LineFactor::factor(const LineOperator& op, double theta) {
     inv_[i] = 1.0 / pivot;
     cp_[i] *= inv_[i];
   }
-  if (periodic_) {
+  if (!periodic_) {
+    // Stage 2 right-hand side alpha (u + r (U2 - u)), r = w / d; UL pivots from the bottom:
+    // q_{n-1} = diag_{n-1}, q_i = diag_i - upper_i lower_{i+1} / q_{i+1}.
+    const double ratio = tr_bdf2_w / tr_bdf2_d;
+    fused_.resize(n_);
+    double q_next = 0.0;
+    for (int i = n_ - 1; i >= 0; --i) {
+      const double cw = theta * op.west[i], ce = theta * op.east[i];
+      const double diagonal = op.alpha[i] + cw + ce;
+      const double upper = i + 1 < n_ ? -ce : 0.0, lower = i > 0 ? -cw : 0.0;
+      const double q = i + 1 < n_ ? diagonal - upper * (-theta * op.west[i + 1]) / q_next : diagonal;
+      FusedRow& row = fused_[i];
+      row.fwd_self = (op.alpha[i] - cw - ce) * inv_[i];
+      row.fwd_west = i > 0 ? cw * inv_[i] : 0.0;
+      row.fwd_east = i + 1 < n_ ? ce * inv_[i] : 0.0;
+      row.upper = cp_[i];
+      row.bwd_u = op.alpha[i] * (1.0 - ratio) / q;
+      row.bwd_u2 = op.alpha[i] * ratio / q;
+      row.bwd_next = upper / q;
+      row.solve_prev = lower / q;
+      q_next = q;
+    }
+  } else {
     z_.assign(n_, 0.0);
     z_[0] = gamma;
     z_[n_ - 1] = corner_bottom;
@@ -74,37 +98,293 @@ void LineFactor::solve(double* x, std::ptrdiff_t stride, int width) const {
   back_substitute(x, stride, width);
 }
 
-MESOSIM_HOT_KERNEL
-void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperator& op,
-                   const LineFactor& factor, double tau, double* stage, LineOutflow& outflow) {
+namespace {
+
+/// Boundary sums of one chunk: the first and last rows of each stage, summed over the lines.
+struct ChunkSums {
+  double first[3] = {0, 0, 0}, last[3] = {0, 0, 0};
+};
+
+/// Vectors of doubles of a given size in bytes (GCC/Clang vector extension).
+template <int Bytes>
+struct VectorOf;
+template <>
+struct VectorOf<16> {
+  typedef double Aligned __attribute__((vector_size(16)));
+  typedef double Unaligned __attribute__((vector_size(16), aligned(sizeof(double)), may_alias));
+};
+template <>
+struct VectorOf<32> {
+  typedef double Aligned __attribute__((vector_size(32)));
+  typedef double Unaligned __attribute__((vector_size(32), aligned(sizeof(double)), may_alias));
+};
+template <>
+struct VectorOf<64> {
+  typedef double Aligned __attribute__((vector_size(64)));
+  typedef double Unaligned __attribute__((vector_size(64), aligned(sizeof(double)), may_alias));
+  typedef long long Mask __attribute__((vector_size(64)));  // element indices for __builtin_shuffle
+};
+
+/// The three passes of the open-line TR-BDF2 step (LineFactor::FusedRow) for line_chunk lines,
+/// held in vectors of VectorBytes (one register each) so that the recurrences are carried in
+/// registers from row to row; line_chunk / lanes independent chains share the FMA latency.
+/// y is packed scratch of n line_chunk values (in L1); u is read twice and written once.
+template <int VectorBytes>
+MESOSIM_ALWAYS_INLINE void tr_bdf2_full_chunk(double* u, std::ptrdiff_t stride, int n,
+                                              const LineFactor::FusedRow* f, double* y,
+                                              ChunkSums& sums) {
+  using Vector = typename VectorOf<VectorBytes>::Aligned;
+  using Unaligned = typename VectorOf<VectorBytes>::Unaligned;
+  constexpr int lanes = VectorBytes / int(sizeof(double)), n_vectors = line_chunk / lanes;
+  // Vector v of a row (references, so that no vector crosses a call boundary by value).
+  auto at = [](double* row, int v) -> Unaligned& { return *reinterpret_cast<Unaligned*>(row + v * lanes); };
+  auto add = [](double& sum, const Vector& value) {
+    for (int w = 0; w < lanes; ++w) sum += value[w];
+  };
+  double* u_last = u + (n - 1) * stride;
+  for (int v = 0; v < n_vectors; ++v) {
+    add(sums.first[0], at(u, v));
+    add(sums.last[0], at(u_last, v));
+  }
+  // Forward: stage 1 right-hand side and elimination.
+  Vector u_prev[n_vectors] = {}, u_row[n_vectors], carry[n_vectors] = {};
+  for (int v = 0; v < n_vectors; ++v) u_row[v] = at(u, v);
+  for (int i = 0; i < n; ++i) {
+    const LineFactor::FusedRow c = f[i];  // a copy: the stores below may alias f
+    Vector u_next[n_vectors] = {};
+    if (i + 1 < n)
+      for (int v = 0; v < n_vectors; ++v) u_next[v] = at(u + (i + 1) * stride, v);
+    for (int v = 0; v < n_vectors; ++v) {
+      carry[v] = c.fwd_west * carry[v] + (c.fwd_self * u_row[v] + c.fwd_west * u_prev[v] + c.fwd_east * u_next[v]);
+      at(y + i * line_chunk, v) = carry[v];
+      u_prev[v] = u_row[v];
+      u_row[v] = u_next[v];
+    }
+  }
+  // Backward: stage 1 back substitution (U2) and stage 2 elimination from the bottom (z over y).
+  Vector u2[n_vectors] = {}, z[n_vectors] = {};
+  for (int i = n - 1; i >= 0; --i) {
+    const LineFactor::FusedRow c = f[i];
+    for (int v = 0; v < n_vectors; ++v) {
+      u2[v] = at(y + i * line_chunk, v) - c.upper * u2[v];
+      z[v] = (c.bwd_u * at(u + i * stride, v) + c.bwd_u2 * u2[v]) - c.bwd_next * z[v];
+      at(y + i * line_chunk, v) = z[v];
+    }
+    if (i == n - 1)
+      for (int v = 0; v < n_vectors; ++v) add(sums.last[1], u2[v]);
+  }
+  for (int v = 0; v < n_vectors; ++v) add(sums.first[1], u2[v]);
+  // Forward: stage 2 substitution into u.
+  Vector x[n_vectors] = {};
+  for (int i = 0; i < n; ++i) {
+    const double solve_prev = f[i].solve_prev;
+    for (int v = 0; v < n_vectors; ++v) {
+      x[v] = at(y + i * line_chunk, v) - solve_prev * x[v];
+      at(u + i * stride, v) = x[v];
+    }
+  }
+  for (int v = 0; v < n_vectors; ++v) {
+    add(sums.first[2], at(u, v));
+    add(sums.last[2], x[v]);
+  }
+}
+
+/// Every whole chunk of line_chunk lines of a batch, with vectors of VectorBytes; returns the
+/// number of lines done.
+template <int VectorBytes>
+MESOSIM_ALWAYS_INLINE int tr_bdf2_full_chunks(double* u, std::ptrdiff_t stride, int width, int n,
+                                              const LineFactor::FusedRow* f, double* scratch,
+                                              ChunkSums& sums) {
+  int w0 = 0;
+  for (; w0 + line_chunk <= width; w0 += line_chunk)
+    tr_bdf2_full_chunk<VectorBytes>(u + w0, stride, n, f, scratch, sums);
+  return w0;
+}
+
+/// Copies line_chunk lines of n cells, line w at lines[w * line_stride + i], into the chunk layout
+/// packed[i * line_chunk + w] (Back: the reverse). 8 x 8 blocks go through registers when the
+/// vectors hold 8 doubles; other widths and the last n % 8 cells copy element by element.
+template <int VectorBytes, bool Back>
+MESOSIM_ALWAYS_INLINE void transpose_chunk(double* lines, std::ptrdiff_t line_stride, int n, double* packed) {
+  constexpr int lanes = VectorBytes / int(sizeof(double));
+  int done = 0;
+  if constexpr (lanes == 8) {
+    using Vector = typename VectorOf<VectorBytes>::Aligned;
+    using Unaligned = typename VectorOf<VectorBytes>::Unaligned;
+    using Mask = typename VectorOf<VectorBytes>::Mask;
+    // Three rounds of two-vector shuffles: pairs of elements, pairs of pairs, halves.
+    auto transpose8 = [](Vector* r) {
+      const Mask even = {0, 8, 2, 10, 4, 12, 6, 14}, odd = {1, 9, 3, 11, 5, 13, 7, 15};
+      const Mask low_pairs = {0, 1, 8, 9, 4, 5, 12, 13}, high_pairs = {2, 3, 10, 11, 6, 7, 14, 15};
+      const Mask low_half = {0, 1, 2, 3, 8, 9, 10, 11}, high_half = {4, 5, 6, 7, 12, 13, 14, 15};
+      Vector t[8], q[8];
+      for (int k = 0; k < 8; k += 2) {
+        t[k] = __builtin_shuffle(r[k], r[k + 1], even);
+        t[k + 1] = __builtin_shuffle(r[k], r[k + 1], odd);
+      }
+      for (int k = 0; k < 8; k += 4)
+        for (int m = 0; m < 2; ++m) {
+          q[k + m] = __builtin_shuffle(t[k + m], t[k + m + 2], low_pairs);
+          q[k + m + 2] = __builtin_shuffle(t[k + m], t[k + m + 2], high_pairs);
+        }
+      for (int m = 0; m < 4; ++m) {
+        r[m] = __builtin_shuffle(q[m], q[m + 4], low_half);
+        r[m + 4] = __builtin_shuffle(q[m], q[m + 4], high_half);
+      }
+    };
+    for (; done + 8 <= n; done += 8)
+      for (int half = 0; half < line_chunk; half += 8) {
+        Vector r[8];
+        for (int k = 0; k < 8; ++k)
+          r[k] = Back ? *reinterpret_cast<const Unaligned*>(packed + (done + k) * line_chunk + half)
+                      : *reinterpret_cast<const Unaligned*>(lines + (half + k) * line_stride + done);
+        transpose8(r);
+        for (int k = 0; k < 8; ++k) {
+          if (Back) *reinterpret_cast<Unaligned*>(lines + (half + k) * line_stride + done) = r[k];
+          else *reinterpret_cast<Unaligned*>(packed + (done + k) * line_chunk + half) = r[k];
+        }
+      }
+  }
+  for (int w = 0; w < line_chunk; ++w)
+    for (int i = done; i < n; ++i) {
+      if (Back) lines[w * line_stride + i] = packed[i * line_chunk + w];
+      else packed[i * line_chunk + w] = lines[w * line_stride + i];
+    }
+}
+
+/// Every whole chunk of line_chunk contiguous lines (line w at u[w * line_stride + i]): transposed
+/// into `packed` (n line_chunk values), stepped there, transposed back. Returns the lines done.
+template <int VectorBytes>
+MESOSIM_ALWAYS_INLINE int tr_bdf2_row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n,
+                                             const LineFactor::FusedRow* f, double* packed, double* y,
+                                             ChunkSums& sums) {
+  int first = 0;
+  for (; first + line_chunk <= n_lines; first += line_chunk) {
+    double* lines = u + first * line_stride;
+    transpose_chunk<VectorBytes, false>(lines, line_stride, n, packed);
+    tr_bdf2_full_chunk<VectorBytes>(packed, line_chunk, n, f, y, sums);
+    transpose_chunk<VectorBytes, true>(lines, line_stride, n, packed);
+  }
+  return first;
+}
+
+// One version per instruction set, picked at load time like MESOSIM_HOT_KERNEL's clones, but each
+// with its own vector width (a vector wider than the registers would live on the stack). A build
+// for a given CPU (MESOSIM_NATIVE) has one version, with that CPU's widest vectors.
+#if defined(MESOSIM_ISA_VERSIONS) && !defined(__AVX2__)
+MESOSIM_FOR_ISA("default")
+int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
+                double* scratch, ChunkSums& sums) {
+  return tr_bdf2_full_chunks<16>(u, stride, width, n, f, scratch, sums);
+}
+MESOSIM_FOR_ISA("default")
+int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
+               double* packed, double* y, ChunkSums& sums) {
+  return tr_bdf2_row_chunks<16>(u, line_stride, n_lines, n, f, packed, y, sums);
+}
+MESOSIM_FOR_ISA("arch=x86-64-v3")
+int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
+                double* scratch, ChunkSums& sums) {
+  return tr_bdf2_full_chunks<32>(u, stride, width, n, f, scratch, sums);
+}
+MESOSIM_FOR_ISA("arch=x86-64-v3")
+int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
+               double* packed, double* y, ChunkSums& sums) {
+  return tr_bdf2_row_chunks<32>(u, line_stride, n_lines, n, f, packed, y, sums);
+}
+MESOSIM_FOR_ISA("arch=x86-64-v4")
+int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
+                double* scratch, ChunkSums& sums) {
+  return tr_bdf2_full_chunks<64>(u, stride, width, n, f, scratch, sums);
+}
+MESOSIM_FOR_ISA("arch=x86-64-v4")
+int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
+               double* packed, double* y, ChunkSums& sums) {
+  return tr_bdf2_row_chunks<64>(u, line_stride, n_lines, n, f, packed, y, sums);
+}
+#else
+#if defined(__AVX512F__)
+constexpr int vector_bytes = 64;
+#elif defined(__AVX2__)
+constexpr int vector_bytes = 32;
+#else
+constexpr int vector_bytes = 16;
+#endif
+int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
+                double* scratch, ChunkSums& sums) {
+  return tr_bdf2_full_chunks<vector_bytes>(u, stride, width, n, f, scratch, sums);
+}
+int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
+               double* packed, double* y, ChunkSums& sums) {
+  return tr_bdf2_row_chunks<vector_bytes>(u, line_stride, n_lines, n, f, packed, y, sums);
+}
+#endif
+
+/// The same three passes for the last `width` < line_chunk lines of a batch (and batches narrower
+/// than a chunk), as plain loops over the lines. y is scratch of n x width values.
+MESOSIM_ALWAYS_INLINE void tr_bdf2_narrow_chunk(double* u, std::ptrdiff_t stride, int width, int n,
+                                                const LineFactor::FusedRow* f, double* y, ChunkSums& sums) {
+  const double* u_last = u + (n - 1) * stride;
+  for (int w = 0; w < width; ++w) {
+    sums.first[0] += u[w];
+    sums.last[0] += u_last[w];
+  }
+  for (int i = 0; i < n; ++i) {
+    const double* row = u + i * stride;
+    const double* prev = i > 0 ? row - stride : row;  // times fwd_west = 0 on row 0
+    const double* next = i + 1 < n ? row + stride : row;  // times fwd_east = 0 on row n - 1
+    double* out = y + i * width;
+    const double* out_prev = i > 0 ? out - width : out;
+    const LineFactor::FusedRow c = f[i];
+    for (int w = 0; w < width; ++w)
+      out[w] = (i > 0 ? c.fwd_west * out_prev[w] : 0.0) + (c.fwd_self * row[w] + c.fwd_west * prev[w] + c.fwd_east * next[w]);
+  }
+  // Backward: U2 (kept in u2) and stage 2 elimination; z overwrites y.
+  double u2[line_chunk] = {}, z[line_chunk] = {};
+  for (int i = n - 1; i >= 0; --i) {
+    const double* row = u + i * stride;
+    double* out = y + i * width;
+    const LineFactor::FusedRow c = f[i];
+    for (int w = 0; w < width; ++w) {
+      u2[w] = out[w] - c.upper * u2[w];
+      z[w] = (c.bwd_u * row[w] + c.bwd_u2 * u2[w]) - c.bwd_next * z[w];
+      out[w] = z[w];
+    }
+    if (i == n - 1)
+      for (int w = 0; w < width; ++w) sums.last[1] += u2[w];
+  }
+  for (int w = 0; w < width; ++w) sums.first[1] += u2[w];
+  double x[line_chunk] = {};
+  for (int i = 0; i < n; ++i) {
+    double* row = u + i * stride;
+    const double* out = y + i * width;
+    const double solve_prev = f[i].solve_prev;
+    for (int w = 0; w < width; ++w) row[w] = x[w] = out[w] - solve_prev * x[w];
+  }
+  for (int w = 0; w < width; ++w) {
+    sums.first[2] += u[w];
+    sums.last[2] += x[w];
+  }
+}
+
+/// The periodic TR-BDF2 step: Thomas forward elimination fused with each right-hand side, then
+/// back substitution with the Sherman-Morrison correction (four passes over the batch).
+MESOSIM_ALWAYS_INLINE void tr_bdf2_periodic(double* u, std::ptrdiff_t stride, int width, const LineOperator& op,
+                      const LineFactor& factor, double tau, double* stage) {
   const int n = op.n;
   const double theta = tr_bdf2_d * tau;
-  assert(n >= 1);
   const double* last = u + (n - 1) * stride;
-  const double* stage_last = stage + std::ptrdiff_t(n - 1) * width;
-  auto boundary_sums = [&](const double* first_row, const double* last_row, double& start, double& end) {
-    if (op.periodic) return;
-    double sum_first = 0.0, sum_last = 0.0;
-    for (int w = 0; w < width; ++w) {
-      sum_first += first_row[w];
-      sum_last += last_row[w];
-    }
-    start = op.west[0] * sum_first;
-    end = op.east[n - 1] * sum_last;
-  };
-  double f1_start = 0, f1_end = 0, f2_start = 0, f2_end = 0, f3_start = 0, f3_end = 0;
-  boundary_sums(u, last, f1_start, f1_end);
   // Stage 1 (trapezoidal half): (alpha - theta L) U2 = alpha u + theta L u. The right-hand side
   // of row i is formed and eliminated in the same pass (forward sweep of the Thomas algorithm).
   for (int i = 0; i < n; ++i) {
     const double* row = u + i * stride;
-    const double* prev = i > 0 ? row - stride : (op.periodic ? last : nullptr);
-    const double* next = i + 1 < n ? row + stride : (op.periodic ? u : nullptr);
+    const double* prev = i > 0 ? row - stride : last;
+    const double* next = i + 1 < n ? row + stride : u;
     double* out = stage + std::ptrdiff_t(i) * width;
     const double* out_prev = out - width;  // only read when i > 0
     const double a = op.alpha[i], cw = theta * op.west[i], ce = theta * op.east[i];
     const double l = i > 0 ? factor.lower(i) : 0.0, inv = factor.inverse_pivot(i);
-    if (prev && next && i > 0) {
+    if (i > 0) {
 #pragma omp simd
       for (int w = 0; w < width; ++w) {
         const double rhs = a * row[w] + cw * (prev[w] - row[w]) + ce * (next[w] - row[w]);
@@ -112,13 +392,12 @@ void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperat
       }
     } else {
       for (int w = 0; w < width; ++w) {
-        const double rhs = a * row[w] + cw * ((prev ? prev[w] : 0.0) - row[w]) + ce * ((next ? next[w] : 0.0) - row[w]);
-        out[w] = (rhs - (i > 0 ? l * out_prev[w] : 0.0)) * inv;
+        const double rhs = a * row[w] + cw * (prev[w] - row[w]) + ce * (next[w] - row[w]);
+        out[w] = rhs * inv;
       }
     }
   }
   factor.back_substitute(stage, width, width);  // stage = U2, the value at t + gamma tau
-  boundary_sums(stage, stage_last, f2_start, f2_end);
   // Stage 2 (BDF2): (alpha - theta L) U3 = alpha (u + (w / d) (U2 - u)); formed and eliminated
   // in one pass over u (row i - 1 of u already holds its eliminated value).
   const double ratio = tr_bdf2_w / tr_bdf2_d;
@@ -137,9 +416,57 @@ void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperat
     }
   }
   factor.back_substitute(u, stride, width);
-  boundary_sums(u, last, f3_start, f3_end);
-  outflow.start += tau * (tr_bdf2_w * (f1_start + f2_start) + tr_bdf2_d * f3_start);
-  outflow.end += tau * (tr_bdf2_w * (f1_end + f2_end) + tr_bdf2_d * f3_end);
+}
+
+/// Books the boundary outflow of one TR-BDF2 step: the stage fluxes west_0 u_0 and east_{n-1} u_{n-1}
+/// weighted w, w, d over tau.
+void add_outflow(const LineOperator& op, double tau, const ChunkSums& sums, LineOutflow& outflow) {
+  const double west = op.west[0], east = op.east[op.n - 1];
+  outflow.start += tau * (tr_bdf2_w * west * (sums.first[0] + sums.first[1]) + tr_bdf2_d * west * sums.first[2]);
+  outflow.end += tau * (tr_bdf2_w * east * (sums.last[0] + sums.last[1]) + tr_bdf2_d * east * sums.last[2]);
+}
+
+}  // namespace
+
+MESOSIM_HOT_KERNEL
+void tr_bdf2_rows(double* u, std::ptrdiff_t line_stride, int n_lines, const LineOperator& op,
+                  const LineFactor& factor, double tau, double* stage, LineOutflow& outflow) {
+  const int n = op.n;
+  assert(n >= 1 && !op.periodic);
+  double* packed = stage;  // n x chunk: element i of line w at i * chunk + w
+  double* y = stage + std::ptrdiff_t(n) * line_chunk;
+  ChunkSums sums;
+  for (int first = row_chunks(u, line_stride, n_lines, n, factor.fused(), packed, y, sums); first < n_lines;
+       first += line_chunk) {
+    const int width = std::min(line_chunk, n_lines - first);
+    double* lines = u + first * line_stride;
+    for (int w = 0; w < width; ++w) {
+      const double* line = lines + w * line_stride;
+      for (int i = 0; i < n; ++i) packed[i * width + w] = line[i];
+    }
+    tr_bdf2_narrow_chunk(packed, width, width, n, factor.fused(), y, sums);
+    for (int w = 0; w < width; ++w) {
+      double* line = lines + w * line_stride;
+      for (int i = 0; i < n; ++i) line[i] = packed[i * width + w];
+    }
+  }
+  add_outflow(op, tau, sums, outflow);
+}
+
+MESOSIM_HOT_KERNEL
+void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperator& op,
+                   const LineFactor& factor, double tau, double* stage, LineOutflow& outflow) {
+  const int n = op.n;
+  assert(n >= 1);
+  if (op.periodic) {
+    tr_bdf2_periodic(u, stride, width, op, factor, tau, stage);
+    return;  // no boundary, no outflow
+  }
+  // Whole chunks of line_chunk lines, then the rest; each chunk uses n x its width of stage.
+  ChunkSums sums;
+  const int done = full_chunks(u, stride, width, n, factor.fused(), stage, sums);
+  if (done < width) tr_bdf2_narrow_chunk(u + done, stride, width - done, n, factor.fused(), stage, sums);
+  add_outflow(op, tau, sums, outflow);
 }
 
 }  // namespace mesosim

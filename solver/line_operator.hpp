@@ -4,7 +4,9 @@
 // with u_{-1} = u_N = 0 for open ends (west_0 / east_{N-1} is the sink coefficient, 0 for no-flux)
 // or the wrapped neighbour for periodic lines. LineFactor holds the LU factors of alpha - theta L
 // (Thomas algorithm; Sherman-Morrison for periodic lines). The kernels advance a batch of `width`
-// contiguous lines at once so the inner loop vectorises; they never allocate.
+// contiguous lines at once so the inner loop vectorises; they never allocate. Open lines take a
+// TR-BDF2 step in three passes (stage 2 eliminated bottom-up while stage 1 is back-substituted),
+// in chunks of line_chunk lines whose recurrences stay in L1.
 #pragma once
 
 #include <cstddef>
@@ -38,11 +40,24 @@ class LineFactor {
   MESOSIM_ALWAYS_INLINE void back_substitute(double* x, std::ptrdiff_t stride, int width) const;
   double lower(int i) const { return lower_[i]; }
   double inverse_pivot(int i) const { return inv_[i]; }
+  bool periodic() const { return periodic_; }
+
+  /// Row coefficients of the three-pass TR-BDF2 step on open lines (filled by factor(); theta =
+  /// d tau). Stage 1, forward: y_i = fwd_self u_i + fwd_west (u_{i-1} + y_{i-1}) + fwd_east u_{i+1}
+  /// (the right-hand side (alpha + theta L) u and the LU elimination in one). Then backward:
+  /// U2_i = y_i - upper U2_{i+1}, and stage 2 eliminated from the bottom (UL factors of the same
+  /// matrix, pivots q_i): z_i = bwd_u u_i + bwd_u2 U2_i - bwd_next z_{i+1}. Forward again:
+  /// u_i = z_i - solve_prev u_{i-1}.
+  struct FusedRow {
+    double fwd_self, fwd_west, fwd_east, upper, bwd_u, bwd_u2, bwd_next, solve_prev;
+  };
+  const FusedRow* fused() const { return fused_.data(); }
 
  private:
   int n_ = 0;
   bool periodic_ = false;
   std::vector<double> lower_, cp_, inv_;  // Thomas factors
+  std::vector<FusedRow> fused_;           // open lines only
   std::vector<double> z_;                 // Sherman-Morrison correction vector (periodic only)
   double v_last_ = 0.0, denominator_ = 1.0;
 };
@@ -80,6 +95,10 @@ struct LineOutflow {
   double end = 0.0;
 };
 
+/// Lines per chunk of the open-line TR-BDF2 kernel: its packed scratch (n x line_chunk) and the
+/// chunk's rows stay in L1, and the recurrences have two AVX-512 vectors in flight.
+inline constexpr int line_chunk = 16;
+
 /// TR-BDF2 constants: gamma = 2 - sqrt(2); d = gamma / 2 is the implicit weight of both stages,
 /// w = 1 / (2 (2 - gamma)) the weight of the first two stage fluxes in the step (2 w + d = 1).
 inline constexpr double tr_bdf2_d = 0.29289321881345247560;  // 1 - 1/sqrt(2)
@@ -90,5 +109,12 @@ inline constexpr double tr_bdf2_w = 0.35355339059327376220;  // 1 / (2 sqrt(2))
 /// `stage` is scratch of n * width values. Adds the boundary outflow over the step to `outflow`.
 void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperator& op,
                    const LineFactor& factor, double tau, double* stage, LineOutflow& outflow);
+
+/// The same step for n_lines open lines that each lie contiguous in memory (element i of line j at
+/// u[j * line_stride + i], as x lines in a depth plane): each chunk of line_chunk lines is
+/// transposed into `stage`, stepped there in L1, and transposed back. `stage` is scratch of
+/// 2 n line_chunk values. Adds the boundary outflow over the step to `outflow`.
+void tr_bdf2_rows(double* u, std::ptrdiff_t line_stride, int n_lines, const LineOperator& op,
+                  const LineFactor& factor, double tau, double* stage, LineOutflow& outflow);
 
 }  // namespace mesosim

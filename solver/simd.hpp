@@ -6,6 +6,10 @@
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(MESOSIM_NO_CLONES)
 #define MESOSIM_HOT_KERNEL __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+// The same dispatch for a function written once per ISA (each definition carries one of the
+// three names): for kernels whose code differs by ISA, such as the width of explicit vectors.
+#define MESOSIM_ISA_VERSIONS
+#define MESOSIM_FOR_ISA(isa) __attribute__((target(isa)))
 #else
 #define MESOSIM_HOT_KERNEL
 #endif

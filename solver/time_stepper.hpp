@@ -80,9 +80,11 @@ class SplitImplicitStepper final : public TimeStepper {
 
  private:
   struct ThreadScratch {
-    LineFactor x_factor, y_factor;
+    LineFactor x_factor, y_factor;  // of plane factored_k of component factored_c, for factored_theta
+    int factored_c = -1, factored_k = -1;
+    double factored_theta = 0.0;
     std::vector<double> stage;       // TR-BDF2 intermediate stage of a batch of lines
-    std::vector<double> transposed;  // one depth plane with x as the slow index
+    std::vector<double> transposed;  // one depth plane with x as the slow index (periodic x only)
   };
   void ensure_scratch();
   void lateral_pass(TransportState& state, int c, double tau, bool react_first);
@@ -91,6 +93,7 @@ class SplitImplicitStepper final : public TimeStepper {
 
   const TransportModel& model_;
   std::vector<std::vector<LineOperator>> x_ops_, y_ops_;  // [component][k]
+  std::vector<std::vector<char>> same_lateral_ops_;       // [component][k]: plane k's x, y ops = plane k - 1's
   std::vector<LineOperator> z_ops_;                       // [component]
   LineFactor z_factor_;
   std::vector<ReactionMap> maps_;                         // per depth plane, for dt / 2

@@ -250,6 +250,32 @@ TEST(LineFactor, TrBdf2StepMatchesADenseComputationWithAStride) {
   }
 }
 
+TEST(LineFactor, TrBdf2RowsMatchesTheBatchKernelOnTransposedLines) {
+  // Lines lying contiguous (x lines of a plane), in whole chunks of 16 and a remainder, with a
+  // length that is not a multiple of the 8 x 8 transpose blocks; rows padded to a stride.
+  for (const int n : {5, 8, 21}) {
+    const int n_lines = 2 * line_chunk + 3, stride = n + 3;
+    const LineOperator op = varied_line(n, true, false, false);
+    const double tau = 1.7;
+    LineFactor factor;
+    factor.factor(op, tr_bdf2_d * tau);
+    std::vector<double> rows(n_lines * stride, -99.0), batch(n * n_lines);
+    std::vector<double> stage(std::max(2 * n * line_chunk, n * n_lines));
+    for (int j = 0; j < n_lines; ++j)
+      for (int i = 0; i < n; ++i) rows[j * stride + i] = batch[i * n_lines + j] = 1.0 + std::cos(0.7 * i + 1.3 * j);
+    LineOutflow out_rows, out_batch;
+    tr_bdf2_rows(rows.data(), stride, n_lines, op, factor, tau, stage.data(), out_rows);
+    tr_bdf2_lines(batch.data(), n_lines, n_lines, op, factor, tau, stage.data(), out_batch);
+    for (int j = 0; j < n_lines; ++j) {
+      for (int i = 0; i < n; ++i) EXPECT_EQ(rows[j * stride + i], batch[i * n_lines + j]) << "n " << n << " line " << j;
+      for (int i = n; i < stride; ++i) EXPECT_EQ(rows[j * stride + i], -99.0);  // padding untouched
+    }
+    EXPECT_NEAR(out_rows.start, out_batch.start, 1e-14 * out_batch.start);
+    EXPECT_GT(out_rows.start, 0.0);
+    EXPECT_EQ(out_rows.end, 0.0);
+  }
+}
+
 TEST(ReactionMap, BooksEachRouteAsTheIntegralOfTheExponential) {
   // Van Loan: exp([[M, I], [0, 0]] tau) = [[exp(M tau), F], [0, I]], F = integral_0^tau exp(M s) ds,
   // so the amount a route removes is its rate times the time integral (F x0) of what it acts on.
