@@ -454,7 +454,9 @@ int run(const RunOptions& requested) {
       // ledger, then the injections still to come; the bleb series so far from results.h5.
       const std::vector<double>& r = checkpoint.extra_reals;
       const std::vector<long long>& n = checkpoint.extra_counts;
-      if (r.size() != 4 + 4 + n_sides || n.size() != 5)
+      // Checkpoints before the stiffened reservoir lack the last 3 reals and 2 counts (solver statistics).
+      const bool with_statistics = r.size() == 4 + 4 + n_sides + 3 && n.size() == 7;
+      if (!with_statistics && (r.size() != 4 + 4 + n_sides || n.size() != 5))
         throw InputError((out / "checkpoint.h5").string() + ": the darcy reservoir's memory is missing or damaged");
       DarcyReservoir::RestMemory memory;
       memory.rest = checkpoint.integrator;
@@ -470,6 +472,13 @@ int run(const RunOptions& requested) {
       memory.stats.n_coupled_steps = long(n[0]);
       memory.stats.n_rest_steps = long(n[1]);
       memory.fluid_steps = long(n[2]);
+      if (with_statistics) {
+        memory.stats.pressure_seconds = r[8 + n_sides];
+        memory.stats.advection_seconds = r[9 + n_sides];
+        memory.stats.diffusion_seconds = r[10 + n_sides];
+        memory.stats.n_pressure_solves = long(n[5]);
+        memory.stats.n_pressure_iterations = long(n[6]);
+      }
       reservoir->restore_at_rest(memory, state.time);
       schedule_injections(state.time);
       bleb_rows_at_checkpoint = std::size_t(n[3]);
@@ -599,8 +608,11 @@ int run(const RunOptions& requested) {
       c.extra_reals = {memory.stats.smallest_step, memory.stats.largest_step, memory.stats.released_volume,
                        memory.stats.rest_time, f.injected, f.to_blood, f.to_lymph, f.degraded};
       c.extra_reals.insert(c.extra_reals.end(), f.boundary.begin(), f.boundary.end());
+      c.extra_reals.insert(c.extra_reals.end(), {memory.stats.pressure_seconds, memory.stats.advection_seconds,
+                                                 memory.stats.diffusion_seconds});
       c.extra_counts = {memory.stats.n_coupled_steps, memory.stats.n_rest_steps, memory.fluid_steps,
-                        (long long)bleb.written, (long long)injection_blebs_written};
+                        (long long)bleb.written, (long long)injection_blebs_written,
+                        memory.stats.n_pressure_solves, memory.stats.n_pressure_iterations};
     } else {
       c.integrator = integrator.memory();
     }
