@@ -105,6 +105,18 @@ struct ChunkSums {
   double first[3] = {0, 0, 0}, last[3] = {0, 0, 0};
 };
 
+/// Memory the hardware prefetchers miss, to be prefetched (into L2) while a chunk is stepped:
+/// n_lines cache lines, row_lines per row, rows row_stride doubles apart.
+struct Ahead {
+  const double* base = nullptr;
+  std::ptrdiff_t row_stride = 0;
+  int row_lines = 1, n_lines = 0;
+  MESOSIM_ALWAYS_INLINE void line(int l) const {
+    constexpr int line_doubles = 64 / int(sizeof(double));
+    if (l < n_lines) __builtin_prefetch(base + l / row_lines * row_stride + l % row_lines * line_doubles, 0, 2);
+  }
+};
+
 /// Vectors of doubles of a given size in bytes (GCC/Clang vector extension).
 template <int Bytes>
 struct VectorOf;
@@ -129,10 +141,11 @@ struct VectorOf<64> {
 /// held in vectors of VectorBytes (one register each) so that the recurrences are carried in
 /// registers from row to row; line_chunk / lanes independent chains share the FMA latency.
 /// y is packed scratch of n line_chunk values (in L1); u is read twice and written once.
+/// The first two passes prefetch one line of `ahead` per row (2 n lines at most).
 template <int VectorBytes>
 MESOSIM_ALWAYS_INLINE void tr_bdf2_full_chunk(double* u, std::ptrdiff_t stride, int n,
                                               const LineFactor::FusedRow* f, double* y,
-                                              ChunkSums& sums) {
+                                              ChunkSums& sums, const Ahead& ahead) {
   using Vector = typename VectorOf<VectorBytes>::Aligned;
   using Unaligned = typename VectorOf<VectorBytes>::Unaligned;
   constexpr int lanes = VectorBytes / int(sizeof(double)), n_vectors = line_chunk / lanes;
@@ -154,6 +167,7 @@ MESOSIM_ALWAYS_INLINE void tr_bdf2_full_chunk(double* u, std::ptrdiff_t stride, 
     Vector u_next[n_vectors] = {};
     if (i + 1 < n)
       for (int v = 0; v < n_vectors; ++v) u_next[v] = at(u + (i + 1) * stride, v);
+    ahead.line(i);
     for (int v = 0; v < n_vectors; ++v) {
       carry[v] = c.fwd_west * carry[v] + (c.fwd_self * u_row[v] + c.fwd_west * u_prev[v] + c.fwd_east * u_next[v]);
       at(y + i * line_chunk, v) = carry[v];
@@ -165,6 +179,7 @@ MESOSIM_ALWAYS_INLINE void tr_bdf2_full_chunk(double* u, std::ptrdiff_t stride, 
   Vector u2[n_vectors] = {}, z[n_vectors] = {};
   for (int i = n - 1; i >= 0; --i) {
     const LineFactor::FusedRow c = f[i];
+    ahead.line(2 * n - 1 - i);
     for (int v = 0; v < n_vectors; ++v) {
       u2[v] = at(y + i * line_chunk, v) - c.upper * u2[v];
       z[v] = (c.bwd_u * at(u + i * stride, v) + c.bwd_u2 * u2[v]) - c.bwd_next * z[v];
@@ -195,10 +210,128 @@ template <int VectorBytes>
 MESOSIM_ALWAYS_INLINE int tr_bdf2_full_chunks(double* u, std::ptrdiff_t stride, int width, int n,
                                               const LineFactor::FusedRow* f, double* scratch,
                                               ChunkSums& sums) {
+  // The next chunk's rows, one per page in a z sweep and too far apart for the hardware prefetchers.
+  constexpr int row_lines = line_chunk * int(sizeof(double)) / 64;
   int w0 = 0;
   for (; w0 + line_chunk <= width; w0 += line_chunk)
-    tr_bdf2_full_chunk<VectorBytes>(u + w0, stride, n, f, scratch, sums);
+    tr_bdf2_full_chunk<VectorBytes>(u + w0, stride, n, f, scratch, sums,
+                                    Ahead{u + w0 + line_chunk, stride, row_lines, row_lines * n});
   return w0;
+}
+
+/// Transposes the 8 x 8 block of doubles held in r[0..7] (8-double vectors) in registers: three
+/// rounds of two-vector shuffles (pairs of elements, pairs of pairs, halves).
+template <int VectorBytes>
+MESOSIM_ALWAYS_INLINE void transpose8(typename VectorOf<VectorBytes>::Aligned* r) {
+  using Vector = typename VectorOf<VectorBytes>::Aligned;
+  using Mask = typename VectorOf<VectorBytes>::Mask;
+  const Mask even = {0, 8, 2, 10, 4, 12, 6, 14}, odd = {1, 9, 3, 11, 5, 13, 7, 15};
+  const Mask low_pairs = {0, 1, 8, 9, 4, 5, 12, 13}, high_pairs = {2, 3, 10, 11, 6, 7, 14, 15};
+  const Mask low_half = {0, 1, 2, 3, 8, 9, 10, 11}, high_half = {4, 5, 6, 7, 12, 13, 14, 15};
+  Vector t[8], q[8];
+  for (int k = 0; k < 8; k += 2) {
+    t[k] = __builtin_shuffle(r[k], r[k + 1], even);
+    t[k + 1] = __builtin_shuffle(r[k], r[k + 1], odd);
+  }
+  for (int k = 0; k < 8; k += 4)
+    for (int m = 0; m < 2; ++m) {
+      q[k + m] = __builtin_shuffle(t[k + m], t[k + m + 2], low_pairs);
+      q[k + m + 2] = __builtin_shuffle(t[k + m], t[k + m + 2], high_pairs);
+    }
+  for (int m = 0; m < 4; ++m) {
+    r[m] = __builtin_shuffle(q[m], q[m + 4], low_half);
+    r[m + 4] = __builtin_shuffle(q[m], q[m + 4], high_half);
+  }
+}
+
+/// tr_bdf2_full_chunk on line_chunk contiguous lines in place (line w at lines[w * line_stride + i],
+/// n % 8 == 0, 8-double vectors): each pass transposes 8 x 8 blocks in registers as it goes, so the
+/// lines are read twice and written once and only y (n line_chunk values) is scratch. The same
+/// operations in the same order as tr_bdf2_full_chunk on the transposed lines.
+template <int VectorBytes>
+MESOSIM_ALWAYS_INLINE void tr_bdf2_row_chunk(double* lines, std::ptrdiff_t line_stride, int n,
+                                             const LineFactor::FusedRow* f, double* y, ChunkSums& sums,
+                                             const Ahead& ahead) {
+  using Vector = typename VectorOf<VectorBytes>::Aligned;
+  using Unaligned = typename VectorOf<VectorBytes>::Unaligned;
+  constexpr int lanes = 8, n_vectors = line_chunk / lanes;
+  static_assert(VectorBytes == lanes * int(sizeof(double)));
+  auto at = [](double* row, int v) -> Unaligned& { return *reinterpret_cast<Unaligned*>(row + v * lanes); };
+  auto add = [](double& sum, const Vector& value) {
+    for (int w = 0; w < lanes; ++w) sum += value[w];
+  };
+  // block[v][m]: cell first + m of lines v * 8 .. v * 8 + 7.
+  auto load_block = [&](int first, Vector (&block)[n_vectors][lanes]) {
+    for (int v = 0; v < n_vectors; ++v) {
+      for (int k = 0; k < lanes; ++k) block[v][k] = at(lines + (v * lanes + k) * line_stride + first, 0);
+      transpose8<VectorBytes>(block[v]);
+    }
+  };
+  const int n_blocks = n / lanes;
+  Vector block[n_vectors][lanes];
+  // Forward: stage 1 right-hand side and elimination, row i finished when row i + 1 is loaded.
+  Vector u_prev[n_vectors] = {}, u_row[n_vectors] = {}, carry[n_vectors] = {};
+  auto forward_row = [&](int i, const Vector* u_next) {
+    const LineFactor::FusedRow c = f[i];
+    ahead.line(i);
+    for (int v = 0; v < n_vectors; ++v) {
+      carry[v] = c.fwd_west * carry[v] + (c.fwd_self * u_row[v] + c.fwd_west * u_prev[v] + c.fwd_east * u_next[v]);
+      at(y + i * line_chunk, v) = carry[v];
+      u_prev[v] = u_row[v];
+      u_row[v] = u_next[v];
+    }
+  };
+  for (int b = 0; b < n_blocks; ++b) {
+    load_block(b * lanes, block);
+    if (b == 0)
+      for (int v = 0; v < n_vectors; ++v) add(sums.first[0], block[v][0]);
+    if (b == n_blocks - 1)
+      for (int v = 0; v < n_vectors; ++v) add(sums.last[0], block[v][lanes - 1]);
+    for (int m = 0; m < lanes; ++m) {
+      const Vector u_next[n_vectors] = {block[0][m], block[1][m]};
+      if (b == 0 && m == 0) {
+        for (int v = 0; v < n_vectors; ++v) u_row[v] = u_next[v];
+      } else {
+        forward_row(b * lanes + m - 1, u_next);
+      }
+    }
+  }
+  const Vector zero[n_vectors] = {};
+  forward_row(n - 1, zero);
+  // Backward: stage 1 back substitution (U2) and stage 2 elimination from the bottom (z over y).
+  Vector u2[n_vectors] = {}, z[n_vectors] = {};
+  for (int b = n_blocks - 1; b >= 0; --b) {
+    load_block(b * lanes, block);
+    for (int m = lanes - 1; m >= 0; --m) {
+      const int i = b * lanes + m;
+      const LineFactor::FusedRow c = f[i];
+      ahead.line(2 * n - 1 - i);
+      for (int v = 0; v < n_vectors; ++v) {
+        u2[v] = at(y + i * line_chunk, v) - c.upper * u2[v];
+        z[v] = (c.bwd_u * block[v][m] + c.bwd_u2 * u2[v]) - c.bwd_next * z[v];
+        at(y + i * line_chunk, v) = z[v];
+      }
+      if (i == n - 1)
+        for (int v = 0; v < n_vectors; ++v) add(sums.last[1], u2[v]);
+    }
+  }
+  for (int v = 0; v < n_vectors; ++v) add(sums.first[1], u2[v]);
+  // Forward: stage 2 substitution, transposed back into the lines 8 cells at a time.
+  Vector x[n_vectors] = {};
+  for (int b = 0; b < n_blocks; ++b) {
+    for (int m = 0; m < lanes; ++m) {
+      const int i = b * lanes + m;
+      const double solve_prev = f[i].solve_prev;
+      for (int v = 0; v < n_vectors; ++v) block[v][m] = x[v] = at(y + i * line_chunk, v) - solve_prev * x[v];
+    }
+    if (b == 0)
+      for (int v = 0; v < n_vectors; ++v) add(sums.first[2], block[v][0]);
+    for (int v = 0; v < n_vectors; ++v) {
+      transpose8<VectorBytes>(block[v]);
+      for (int k = 0; k < lanes; ++k) at(lines + (v * lanes + k) * line_stride + b * lanes, 0) = block[v][k];
+    }
+  }
+  for (int v = 0; v < n_vectors; ++v) add(sums.last[2], x[v]);
 }
 
 /// Copies line_chunk lines of n cells, line w at lines[w * line_stride + i], into the chunk layout
@@ -211,34 +344,13 @@ MESOSIM_ALWAYS_INLINE void transpose_chunk(double* lines, std::ptrdiff_t line_st
   if constexpr (lanes == 8) {
     using Vector = typename VectorOf<VectorBytes>::Aligned;
     using Unaligned = typename VectorOf<VectorBytes>::Unaligned;
-    using Mask = typename VectorOf<VectorBytes>::Mask;
-    // Three rounds of two-vector shuffles: pairs of elements, pairs of pairs, halves.
-    auto transpose8 = [](Vector* r) {
-      const Mask even = {0, 8, 2, 10, 4, 12, 6, 14}, odd = {1, 9, 3, 11, 5, 13, 7, 15};
-      const Mask low_pairs = {0, 1, 8, 9, 4, 5, 12, 13}, high_pairs = {2, 3, 10, 11, 6, 7, 14, 15};
-      const Mask low_half = {0, 1, 2, 3, 8, 9, 10, 11}, high_half = {4, 5, 6, 7, 12, 13, 14, 15};
-      Vector t[8], q[8];
-      for (int k = 0; k < 8; k += 2) {
-        t[k] = __builtin_shuffle(r[k], r[k + 1], even);
-        t[k + 1] = __builtin_shuffle(r[k], r[k + 1], odd);
-      }
-      for (int k = 0; k < 8; k += 4)
-        for (int m = 0; m < 2; ++m) {
-          q[k + m] = __builtin_shuffle(t[k + m], t[k + m + 2], low_pairs);
-          q[k + m + 2] = __builtin_shuffle(t[k + m], t[k + m + 2], high_pairs);
-        }
-      for (int m = 0; m < 4; ++m) {
-        r[m] = __builtin_shuffle(q[m], q[m + 4], low_half);
-        r[m + 4] = __builtin_shuffle(q[m], q[m + 4], high_half);
-      }
-    };
     for (; done + 8 <= n; done += 8)
       for (int half = 0; half < line_chunk; half += 8) {
         Vector r[8];
         for (int k = 0; k < 8; ++k)
           r[k] = Back ? *reinterpret_cast<const Unaligned*>(packed + (done + k) * line_chunk + half)
                       : *reinterpret_cast<const Unaligned*>(lines + (half + k) * line_stride + done);
-        transpose8(r);
+        transpose8<VectorBytes>(r);
         for (int k = 0; k < 8; ++k) {
           if (Back) *reinterpret_cast<Unaligned*>(lines + (half + k) * line_stride + done) = r[k];
           else *reinterpret_cast<Unaligned*>(packed + (done + k) * line_chunk + half) = r[k];
@@ -257,12 +369,23 @@ MESOSIM_ALWAYS_INLINE void transpose_chunk(double* lines, std::ptrdiff_t line_st
 template <int VectorBytes>
 MESOSIM_ALWAYS_INLINE int tr_bdf2_row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n,
                                              const LineFactor::FusedRow* f, double* packed, double* y,
-                                             ChunkSums& sums) {
+                                             ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
+  // The same lines at u + prefetch_offset (the next plane): line_chunk rows of n doubles.
+  const int row_lines = (n * int(sizeof(double)) + 63) / 64;
   int first = 0;
   for (; first + line_chunk <= n_lines; first += line_chunk) {
     double* lines = u + first * line_stride;
+    const Ahead ahead = prefetch_offset == 0 ? Ahead{}
+                                             : Ahead{lines + prefetch_offset, line_stride, row_lines,
+                                                     line_chunk * row_lines};
+    if constexpr (VectorBytes == 64) {
+      if (n % 8 == 0) {
+        tr_bdf2_row_chunk<VectorBytes>(lines, line_stride, n, f, y, sums, ahead);
+        continue;
+      }
+    }
     transpose_chunk<VectorBytes, false>(lines, line_stride, n, packed);
-    tr_bdf2_full_chunk<VectorBytes>(packed, line_chunk, n, f, y, sums);
+    tr_bdf2_full_chunk<VectorBytes>(packed, line_chunk, n, f, y, sums, ahead);
     transpose_chunk<VectorBytes, true>(lines, line_stride, n, packed);
   }
   return first;
@@ -279,8 +402,8 @@ int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFa
 }
 MESOSIM_FOR_ISA("default")
 int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
-               double* packed, double* y, ChunkSums& sums) {
-  return tr_bdf2_row_chunks<16>(u, line_stride, n_lines, n, f, packed, y, sums);
+               double* packed, double* y, ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
+  return tr_bdf2_row_chunks<16>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset);
 }
 MESOSIM_FOR_ISA("arch=x86-64-v3")
 int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
@@ -289,8 +412,8 @@ int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFa
 }
 MESOSIM_FOR_ISA("arch=x86-64-v3")
 int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
-               double* packed, double* y, ChunkSums& sums) {
-  return tr_bdf2_row_chunks<32>(u, line_stride, n_lines, n, f, packed, y, sums);
+               double* packed, double* y, ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
+  return tr_bdf2_row_chunks<32>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset);
 }
 MESOSIM_FOR_ISA("arch=x86-64-v4")
 int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
@@ -299,8 +422,8 @@ int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFa
 }
 MESOSIM_FOR_ISA("arch=x86-64-v4")
 int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
-               double* packed, double* y, ChunkSums& sums) {
-  return tr_bdf2_row_chunks<64>(u, line_stride, n_lines, n, f, packed, y, sums);
+               double* packed, double* y, ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
+  return tr_bdf2_row_chunks<64>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset);
 }
 #else
 #if defined(__AVX512F__)
@@ -315,8 +438,8 @@ int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFa
   return tr_bdf2_full_chunks<vector_bytes>(u, stride, width, n, f, scratch, sums);
 }
 int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
-               double* packed, double* y, ChunkSums& sums) {
-  return tr_bdf2_row_chunks<vector_bytes>(u, line_stride, n_lines, n, f, packed, y, sums);
+               double* packed, double* y, ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
+  return tr_bdf2_row_chunks<vector_bytes>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset);
 }
 #endif
 
@@ -430,14 +553,15 @@ void add_outflow(const LineOperator& op, double tau, const ChunkSums& sums, Line
 
 MESOSIM_HOT_KERNEL
 void tr_bdf2_rows(double* u, std::ptrdiff_t line_stride, int n_lines, const LineOperator& op,
-                  const LineFactor& factor, double tau, double* stage, LineOutflow& outflow) {
+                  const LineFactor& factor, double tau, double* stage, LineOutflow& outflow,
+                  std::ptrdiff_t prefetch_offset) {
   const int n = op.n;
   assert(n >= 1 && !op.periodic);
   double* packed = stage;  // n x chunk: element i of line w at i * chunk + w
   double* y = stage + std::ptrdiff_t(n) * line_chunk;
   ChunkSums sums;
-  for (int first = row_chunks(u, line_stride, n_lines, n, factor.fused(), packed, y, sums); first < n_lines;
-       first += line_chunk) {
+  const int done = row_chunks(u, line_stride, n_lines, n, factor.fused(), packed, y, sums, prefetch_offset);
+  for (int first = done; first < n_lines; first += line_chunk) {
     const int width = std::min(line_chunk, n_lines - first);
     double* lines = u + first * line_stride;
     for (int w = 0; w < width; ++w) {

@@ -112,9 +112,13 @@ void tr_bdf2_lines(double* u, std::ptrdiff_t stride, int width, const LineOperat
 
 /// The same step for n_lines open lines that each lie contiguous in memory (element i of line j at
 /// u[j * line_stride + i], as x lines in a depth plane): each chunk of line_chunk lines is
-/// transposed into `stage`, stepped there in L1, and transposed back. `stage` is scratch of
-/// 2 n line_chunk values. Adds the boundary outflow over the step to `outflow`.
+/// transposed into `stage`, stepped there in L1, and transposed back (with AVX-512 and n % 8 == 0,
+/// stepped in place, 8 x 8 blocks transposed in registers as each pass goes). `stage` is scratch of
+/// 2 n line_chunk values. Adds the boundary outflow over the step to `outflow`. A non-zero
+/// `prefetch_offset` (in doubles) prefetches the same lines that far on (the next plane) into L2,
+/// so that a pass over planes overlaps the next plane's first read with this one's work.
 void tr_bdf2_rows(double* u, std::ptrdiff_t line_stride, int n_lines, const LineOperator& op,
-                  const LineFactor& factor, double tau, double* stage, LineOutflow& outflow);
+                  const LineFactor& factor, double tau, double* stage, LineOutflow& outflow,
+                  std::ptrdiff_t prefetch_offset = 0);
 
 }  // namespace mesosim
