@@ -68,19 +68,8 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
       fp_[c][k] = s.available_fraction * s.partition;
     }
   }
-  // Cell-average interstitial fluid fraction phi0 per depth cell (layers a cell spans, by overlap).
-  phi0_.assign(g.nz, 0.0);
-  for (int k = 0; k < g.nz; ++k) {
-    double top = 0.0;
-    for (std::size_t n = 0; n < tissue.layers.size(); ++n) {
-      const bool last = n + 1 == tissue.layers.size();
-      const double layer_bottom = last ? g.depth() : top + tissue.layers[n].thickness;
-      const double overlap = std::min((k + 1) * g.hz, layer_bottom) - std::max(k * g.hz, top);
-      if (overlap > 0.0) phi0_[k] += overlap * tissue.layers[n].fluid_fraction / g.hz;
-      top = layer_bottom;
-    }
-  }
-  stiffening_ = stiffening_per_cell(g, tissue);
+  phi0_ = cell_average(g, tissue, [](const Layer& layer) { return layer.fluid_fraction; });
+  stiffening_ = cell_average(g, tissue, [](const Layer& layer) { return layer.strain_stiffening; });
   stiffened_ = std::any_of(stiffening_.begin(), stiffening_.end(), [](double m) { return m > 0.0; });
   if (stiffened_) {
     multigrid_ = std::make_unique<MultigridPressureSolver>(g, boundaries.x_low == BoundaryKind::periodic,
@@ -381,7 +370,7 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
         const double storage = co.partition[k];
         for (std::size_t n = std::size_t(k) * plane; n < std::size_t(k + 1) * plane; ++n) {
           const double e_new = storage * std::max(p[n], 0.0);
-          change = std::max(change, std::abs(e_new - (picard == 0 ? faces_from[n] : excess_estimate_[n])));
+          change = std::max(change, std::abs(e_new - faces_from[n]));  // read before overwritten below
           peak = std::max(peak, e_new);
           excess_estimate_[n] = e_new;
         }

@@ -28,7 +28,7 @@ constexpr std::size_t parallel_cells = 32768;
 template <class Level>
 inline double neighbour_sum(const Level& level, const double* x, int i, int j, int k, double& diagonal) {
   const int nx = level.nx, ny = level.ny;
-  const std::size_t cell = std::size_t(i) + std::size_t(nx) * (std::size_t(j) + std::size_t(ny) * std::size_t(k));
+  const std::size_t cell = level.index(i, j, k);
   const std::size_t plane = std::size_t(nx) * std::size_t(ny);
   const FaceConductances& f = level.faces;
   const std::size_t fx = std::size_t(i) + std::size_t(nx + 1) * (std::size_t(j) + std::size_t(ny) * std::size_t(k));
@@ -48,6 +48,19 @@ inline double neighbour_sum(const Level& level, const double* x, int i, int j, i
   if (k + 1 < level.nz) sum += gb * x[cell + plane];
   diagonal = level.mass[cell] + gw + ge + gs + gn + gt + gb;
   return sum;
+}
+
+/// Calls use(cell, diagonal, neighbour sum of x) for every cell of a level: the rows of A x.
+template <class Level, class Use>
+void for_each_row(const Level& level, const double* x, Use&& use) {
+#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
+  for (int k = 0; k < level.nz; ++k)
+    for (int j = 0; j < level.ny; ++j)
+      for (int i = 0; i < level.nx; ++i) {
+        double diagonal = 0.0;
+        const double sum = neighbour_sum(level, x, i, j, k, diagonal);
+        use(level.index(i, j, k), diagonal, sum);
+      }
 }
 
 }  // namespace
@@ -103,10 +116,7 @@ void MultigridPressureSolver::coarsen(const Level& fine, Level& coarse) const {
     for (int k = kc * rz; k < std::min(kc * rz + rz, fine.nz); ++k)
       for (int j = 0; j < fine.ny; ++j)
         for (int i = 0; i < fine.nx; ++i) {
-          const int ic = i / rx, jc = j / ry;
-          const std::size_t cell = std::size_t(i) + std::size_t(fine.nx) * (std::size_t(j) + std::size_t(fine.ny) * std::size_t(k));
-          coarse.mass[std::size_t(ic) + std::size_t(coarse.nx) * (std::size_t(jc) + std::size_t(coarse.ny) * std::size_t(kc))] +=
-              fine.mass[cell];
+          coarse.mass[coarse.index(i / rx, j / ry, kc)] += fine.mass[fine.index(i, j, k)];
         }
   // x faces: coarse face ic covers fine face min(ic rx, nx) of the rows it spans.
 #pragma omp parallel for schedule(static) if (fine.n_cells() >= parallel_cells)
@@ -141,9 +151,8 @@ void MultigridPressureSolver::coarsen(const Level& fine, Level& coarse) const {
         double sum = 0.0;
         for (int j = jc * ry; j < std::min(jc * ry + ry, fine.ny); ++j)
           for (int i = ic * rx; i < std::min(ic * rx + rx, fine.nx); ++i)
-            sum += fine.faces.z[std::size_t(i) + std::size_t(fine.nx) * (std::size_t(j) + std::size_t(fine.ny) * std::size_t(k))];
-        coarse.faces.z[std::size_t(ic) + std::size_t(coarse.nx) * (std::size_t(jc) + std::size_t(coarse.ny) * std::size_t(kc))] =
-            sum / rz;
+            sum += fine.faces.z[fine.index(i, j, k)];  // face k is the top of cell k
+        coarse.faces.z[coarse.index(ic, jc, kc)] = sum / rz;
       }
   }
 }
@@ -162,17 +171,9 @@ void MultigridPressureSolver::build(double tau, const std::vector<double>& mass,
   scale(faces.y, fine.faces.y);
   scale(faces.z, fine.faces.z);
   for (std::size_t l = 1; l < levels_.size(); ++l) coarsen(levels_[l - 1], levels_[l]);
-  for (Level& level : levels_) {
-#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
-    for (int k = 0; k < level.nz; ++k)
-      for (int j = 0; j < level.ny; ++j)
-        for (int i = 0; i < level.nx; ++i) {
-          double diagonal = 0.0;
-          neighbour_sum(level, level.x.data(), i, j, k, diagonal);
-          level.inverse_diagonal[std::size_t(i) + std::size_t(level.nx) * (std::size_t(j) + std::size_t(level.ny) * std::size_t(k))] =
-              1.0 / diagonal;
-        }
-  }
+  for (Level& level : levels_)
+    for_each_row(level, level.x.data(),
+                 [&](std::size_t cell, double diagonal, double) { level.inverse_diagonal[cell] = 1.0 / diagonal; });
   // Dense Cholesky of the coarsest operator, assembled column by column from unit vectors.
   Level& last = levels_.back();
   const int n = int(last.n_cells());
@@ -180,14 +181,9 @@ void MultigridPressureSolver::build(double tau, const std::vector<double>& mass,
   std::vector<double> unit(std::size_t(n), 0.0);
   for (int col = 0; col < n; ++col) {
     unit[std::size_t(col)] = 1.0;
-    for (int k = 0; k < last.nz; ++k)
-      for (int j = 0; j < last.ny; ++j)
-        for (int i = 0; i < last.nx; ++i) {
-          const std::size_t cell = std::size_t(i) + std::size_t(last.nx) * (std::size_t(j) + std::size_t(last.ny) * std::size_t(k));
-          double diagonal = 0.0;
-          const double sum = neighbour_sum(last, unit.data(), i, j, k, diagonal);
-          dense(Eigen::Index(cell), col) = diagonal * unit[cell] - sum;
-        }
+    for_each_row(last, unit.data(), [&](std::size_t cell, double diagonal, double sum) {
+      dense(Eigen::Index(cell), col) = diagonal * unit[cell] - sum;
+    });
     unit[std::size_t(col)] = 0.0;
   }
   const Eigen::LLT<Eigen::MatrixXd> cholesky(dense);
@@ -207,7 +203,7 @@ void smooth_colour(Level& level, int colour) {
   for (int k = 0; k < level.nz; ++k)
     for (int j = 0; j < level.ny; ++j)
       for (int i = (j + k + colour) & 1; i < level.nx; i += 2) {
-        const std::size_t cell = std::size_t(i) + std::size_t(level.nx) * (std::size_t(j) + std::size_t(level.ny) * std::size_t(k));
+        const std::size_t cell = level.index(i, j, k);
         double diagonal = 0.0;
         const double sum = neighbour_sum(level, level.x.data(), i, j, k, diagonal);
         level.x[cell] = (level.b[cell] + sum) * level.inverse_diagonal[cell];
@@ -217,29 +213,13 @@ void smooth_colour(Level& level, int colour) {
 /// r = b - A x on one level.
 template <class Level>
 void residual(const Level& level, const double* x, const double* b, double* r) {
-#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
-  for (int k = 0; k < level.nz; ++k)
-    for (int j = 0; j < level.ny; ++j)
-      for (int i = 0; i < level.nx; ++i) {
-        const std::size_t cell = std::size_t(i) + std::size_t(level.nx) * (std::size_t(j) + std::size_t(level.ny) * std::size_t(k));
-        double diagonal = 0.0;
-        const double sum = neighbour_sum(level, x, i, j, k, diagonal);
-        r[cell] = b[cell] - (diagonal * x[cell] - sum);
-      }
+  for_each_row(level, x, [&](std::size_t cell, double diagonal, double sum) { r[cell] = b[cell] - (diagonal * x[cell] - sum); });
 }
 
 /// y = A x on one level.
 template <class Level>
 void multiply(const Level& level, const double* x, double* y) {
-#pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
-  for (int k = 0; k < level.nz; ++k)
-    for (int j = 0; j < level.ny; ++j)
-      for (int i = 0; i < level.nx; ++i) {
-        const std::size_t cell = std::size_t(i) + std::size_t(level.nx) * (std::size_t(j) + std::size_t(level.ny) * std::size_t(k));
-        double diagonal = 0.0;
-        const double sum = neighbour_sum(level, x, i, j, k, diagonal);
-        y[cell] = diagonal * x[cell] - sum;
-      }
+  for_each_row(level, x, [&](std::size_t cell, double diagonal, double sum) { y[cell] = diagonal * x[cell] - sum; });
 }
 
 }  // namespace
@@ -273,7 +253,7 @@ void MultigridPressureSolver::v_cycle(std::size_t l) {
       for (int j = 0; j < level.ny; ++j)
         for (int i = 0; i < level.nx; ++i)
           b[std::size_t(i / rx) + std::size_t(coarse.nx) * std::size_t(j / ry)] +=
-              level.r[std::size_t(i) + std::size_t(level.nx) * (std::size_t(j) + std::size_t(level.ny) * std::size_t(k))];
+              level.r[level.index(i, j, k)];
   }
   v_cycle(l + 1);
   // Prolongation: every fine cell takes its aggregate's correction.
@@ -281,7 +261,7 @@ void MultigridPressureSolver::v_cycle(std::size_t l) {
   for (int k = 0; k < level.nz; ++k)
     for (int j = 0; j < level.ny; ++j)
       for (int i = 0; i < level.nx; ++i)
-        level.x[std::size_t(i) + std::size_t(level.nx) * (std::size_t(j) + std::size_t(level.ny) * std::size_t(k))] +=
+        level.x[level.index(i, j, k)] +=
             coarse.x[std::size_t(i / rx) + std::size_t(coarse.nx) * (std::size_t(j / ry) + std::size_t(coarse.ny) * std::size_t(k / rz))];
   for (int sweep = 0; sweep < n_sweeps; ++sweep) {
     smooth_colour(level, 1);

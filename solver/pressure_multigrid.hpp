@@ -57,6 +57,9 @@ class MultigridPressureSolver {
     FaceConductances faces;
     std::vector<double> x, b, r;                 // per cell: solution, right-hand side, residual
     std::size_t n_cells() const { return std::size_t(nx) * std::size_t(ny) * std::size_t(nz); }
+    std::size_t index(int i, int j, int k) const {
+      return std::size_t(i) + std::size_t(nx) * (std::size_t(j) + std::size_t(ny) * std::size_t(k));
+    }
   };
   void build(double tau, const std::vector<double>& mass, const FaceConductances& faces);
   void coarsen(const Level& fine, Level& coarse) const;

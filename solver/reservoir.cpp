@@ -23,21 +23,6 @@ TransportModel make_pressure_model(const Grid& grid, const Boundaries& boundarie
   return TransportModel(grid, boundaries, unit, {fluid});
 }
 
-std::vector<double> stiffening_per_cell(const Grid& grid, const Tissue& tissue) {
-  std::vector<double> m(std::size_t(grid.nz), 0.0);
-  for (int k = 0; k < grid.nz; ++k) {
-    double top = 0.0;
-    for (std::size_t n = 0; n < tissue.layers.size(); ++n) {
-      const bool last = n + 1 == tissue.layers.size();
-      const double bottom = last ? std::max(grid.depth(), top + tissue.layers[n].thickness) : top + tissue.layers[n].thickness;
-      const double overlap = std::min((k + 1) * grid.hz, bottom) - std::max(k * grid.hz, top);
-      if (overlap > 0.0) m[std::size_t(k)] += overlap * tissue.layers[n].strain_stiffening / grid.hz;
-      top = bottom;
-    }
-  }
-  return m;
-}
-
 void stiffened_faces(const TransportModel& model, const std::vector<double>& stiffening, const double* e,
                      FaceConductances& faces) {
   const Grid& g = model.grid();

@@ -20,15 +20,13 @@ namespace mesosim {
 /// The pressure problem of a tissue: one pseudo-component "fluid" with u = p [Pa], c = e.
 TransportModel make_pressure_model(const Grid& grid, const Boundaries& boundaries, const Tissue& tissue);
 
-/// Strain stiffening m per depth cell (layers a cell spans, averaged by overlap), nz values.
-std::vector<double> stiffening_per_cell(const Grid& grid, const Tissue& tissue);
-
 /// Face conductances of the pressure model with the strain-stiffened K0 exp(m e) (MODEL §2): a
 /// face takes exp(min(m e_face, max_stiffening_exponent)) times its conductance, with e_face the
 /// mean excess fluid of its two cells (the cell's own at an open side) and m of its depth (the
-/// mean of the two depths' m on a horizontal face). Boundary faces follow the model: closed 0,
-/// sink twice a lateral face (half a cell to p = 0) or the model's bottom conductance, periodic
-/// wrapped faces equal at both ends.
+/// mean of the two depths' m on a horizontal face); `stiffening` holds m per depth cell
+/// (cell_average of strain_stiffening). Boundary faces follow the model: closed 0, sink twice a
+/// lateral face (half a cell to p = 0) or the model's bottom conductance, periodic wrapped faces
+/// equal at both ends.
 void stiffened_faces(const TransportModel& pressure_model, const std::vector<double>& stiffening, const double* e,
                      FaceConductances& faces);
 

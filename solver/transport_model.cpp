@@ -47,6 +47,14 @@ double series_conductance(const Tissue& tissue, double z0, double z1,
 
 }  // namespace
 
+std::vector<double> cell_average(const Grid& grid, const Tissue& tissue, const std::function<double(const Layer&)>& value) {
+  std::vector<double> average(std::size_t(grid.nz));
+  for (int k = 0; k < grid.nz; ++k)
+    average[std::size_t(k)] =
+        integrate(tissue, k * grid.hz, (k + 1) * grid.hz, [&](std::size_t n) { return value(tissue.layers[n]); }) / grid.hz;
+  return average;
+}
+
 TransportModel::TransportModel(const Grid& grid, const Boundaries& boundaries, const Tissue& tissue,
                                const std::vector<Component>& components)
     : grid_(grid), boundaries_(boundaries), tissue_(tissue), components_(components) {

@@ -7,6 +7,7 @@
 // conserved even when a layer interface falls inside a cell. It does not own any state.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "models/component.hpp"
@@ -29,6 +30,10 @@ struct ComponentCoefficients {
   std::vector<double> partition;      ///< P at the cell centre: c = P u
   bool has_binding = false;
 };
+
+/// Per depth cell (nz values), the average over the cell of a per-layer value (layers a cell
+/// spans weighted by overlap; the last layer reaches the bottom).
+std::vector<double> cell_average(const Grid& grid, const Tissue& tissue, const std::function<double(const Layer&)>& value);
 
 class TransportModel {
  public:

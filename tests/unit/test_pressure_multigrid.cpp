@@ -29,6 +29,10 @@ Tissue three_layers(double stiffening) {
   return Tissue{{upper, middle, lower}};
 }
 
+std::vector<double> stiffening_of(const Grid& grid, const Tissue& tissue) {
+  return cell_average(grid, tissue, [](const Layer& layer) { return layer.strain_stiffening; });
+}
+
 Boundaries mixed_sides() {
   Boundaries bc;
   bc.set_x(BoundaryKind::periodic);
@@ -89,7 +93,7 @@ TEST(MultigridPressure, StiffenedFacesFollowTheExponentialLaw) {
   bc.set_x(BoundaryKind::sink);
   bc.bottom = BoundaryKind::sink;
   const TransportModel model = make_pressure_model(grid, bc, three_layers(2.94));
-  const std::vector<double> m = stiffening_per_cell(grid, three_layers(2.94));
+  const std::vector<double> m = stiffening_of(grid, three_layers(2.94));
   std::vector<double> e(grid.n_cells());
   for (std::size_t n = 0; n < e.size(); ++n) e[n] = 0.1 * double(n % 7);
   FaceConductances faces;
@@ -120,7 +124,7 @@ TEST(MultigridPressure, ConvergesOnAStrongBlebContrastAndIsThreadIndependent) {
   const TransportModel model = make_pressure_model(grid, bc, tissue);
   const std::vector<double> e = bleb_excess(grid, 3.0, 0.6e-3);
   FaceConductances faces;
-  stiffened_faces(model, stiffening_per_cell(grid, tissue), e.data(), faces);
+  stiffened_faces(model, stiffening_of(grid, tissue), e.data(), faces);
   const double tau = 1.0;
   const std::vector<double> mass = mass_of(model, tau);
   std::vector<double> p1(grid.n_cells(), 0.0), p2(grid.n_cells(), 0.0), applied(grid.n_cells());
