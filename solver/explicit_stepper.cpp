@@ -11,6 +11,10 @@ namespace mesosim {
 
 namespace {
 
+/// How far ahead of the row being made the next plane is prefetched (8 rows of 256 cells; 4 to
+/// 16 rows measured the same).
+constexpr std::size_t prefetch_bytes_ahead = std::size_t(16) << 10;
+
 /// Forward Euler: u + dt/alpha * sum over faces of c_f (u_f - u); outside a sink face u_f = 0.
 inline double diffusion_update(double u, double w, double e, double s, double n, double up,
                                double dn, double cw, double ce, double cs, double cn, double cu,
@@ -119,6 +123,8 @@ void ExplicitStepper::step_component(TransportState& state, int c, double dt) {
     maps_[k] = make_reaction_map(co.capacity[k], co.sink_blood[k], co.sink_lymph[k],
                                  co.sink_degradation[k], co.bind_on[k], co.k_off[k], co.k_cell[k], dt);
 
+  const std::size_t field_end = std::size_t(nz) * plane;
+  const std::size_t rows_ahead = std::max<std::size_t>(1, prefetch_bytes_ahead / (sizeof(double) * nx));
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < nz; ++k) {
     const double lat = co.lateral[k];
@@ -138,6 +144,13 @@ void ExplicitStepper::step_component(TransportState& state, int c, double dt) {
                                       : across(bc.y_high, u + std::size_t(k) * plane, zero, lat);
       const Across west = across(bc.x_low, row + nx - 1, zero, lat);  // neighbour of i = 0
       const Across east = across(bc.x_high, row, zero, lat);          // neighbour of i = nx - 1
+      if (k + 1 < nz) {
+        // The plane below is the one stream that comes from memory; the hardware prefetchers
+        // alone leave it late (bench_transport, 256^3 on 2 threads: 67-69 % -> 72-78 % of the triad).
+        const std::size_t ahead = row_start + plane + rows_ahead * std::size_t(nx);
+        if (ahead + nx <= field_end)
+          for (int i = 0; i < nx; i += 8) __builtin_prefetch(u + ahead + i, 0, 3);
+      }
       double* dst = out + row_start;
       auto edge = [&](int i) {
         const double w = i > 0 ? row[i - 1] : west.row[0];
