@@ -389,6 +389,9 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
   const auto advection_start = std::chrono::steady_clock::now();
   stats_.pressure_seconds += std::chrono::duration<double>(advection_start - solve_start).count();
   advection_.prepare(dt, p, excess_.raw().data(), excess_after_.raw().data(), fluid_.ledger[0]);
+  // The sweep in flow order is serial; the components are independent, one per thread at a time
+  // (each computed exactly as on one thread, so results do not depend on the thread count).
+#pragma omp parallel for schedule(dynamic, 1)
   for (int c = 0; c < solutes_.n_components(); ++c) {
     const ComponentCoefficients& co = solutes_.coefficients(c);
     const AdvectedSolute solute{co.capacity.data(), fp_[c].data(), co.partition.data()};

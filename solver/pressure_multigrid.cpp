@@ -7,6 +7,7 @@
 #include <Eigen/Dense>
 
 #include "models/error.hpp"
+#include "solver/simd.hpp"
 
 namespace mesosim {
 
@@ -195,19 +196,58 @@ void MultigridPressureSolver::build(double tau, const std::vector<double>& mass,
 
 namespace {
 
+/// The cells 1 <= i <= nx - 2 with i % 2 == first of a row away from every side (j, k interior),
+/// as one vector loop over every second cell. A cell's neighbours are all of the other colour,
+/// which this half sweep does not change, so the lanes are independent; each update is the same
+/// expression as through neighbour_sum.
+MESOSIM_HOT_KERNEL
+void smooth_inner_row(double* x, const double* b, const double* inverse_diagonal, const double* gx,
+                      const double* gy_south, const double* gy_north, const double* gz_top,
+                      const double* gz_bottom, std::ptrdiff_t nx, std::ptrdiff_t plane, int first) {
+  const std::ptrdiff_t start = first == 0 ? 2 : 1;
+#pragma omp simd
+  for (std::ptrdiff_t i = start; i < nx - 1; i += 2) {
+    double sum = 0.0;
+    sum += gx[i] * x[i - 1];
+    sum += gx[i + 1] * x[i + 1];
+    sum += gy_south[i] * x[i - nx];
+    sum += gy_north[i] * x[i + nx];
+    sum += gz_top[i] * x[i - plane];
+    sum += gz_bottom[i] * x[i + plane];
+    x[i] = (b[i] + sum) * inverse_diagonal[i];
+  }
+}
+
 /// One red-black Gauss-Seidel half sweep over the cells with (i + j + k) % 2 == colour. Cells of
 /// one colour in different planes never touch, so the planes run in parallel in any order.
 template <class Level>
 void smooth_colour(Level& level, int colour) {
+  const int nx = level.nx, ny = level.ny, nz = level.nz;
+  const std::size_t plane = std::size_t(nx) * std::size_t(ny);
+  auto update = [&](int i, int j, int k) {
+    const std::size_t cell = level.index(i, j, k);
+    double diagonal = 0.0;
+    const double sum = neighbour_sum(level, level.x.data(), i, j, k, diagonal);
+    level.x[cell] = (level.b[cell] + sum) * level.inverse_diagonal[cell];
+  };
 #pragma omp parallel for schedule(static) if (level.n_cells() >= parallel_cells)
-  for (int k = 0; k < level.nz; ++k)
-    for (int j = 0; j < level.ny; ++j)
-      for (int i = (j + k + colour) & 1; i < level.nx; i += 2) {
-        const std::size_t cell = level.index(i, j, k);
-        double diagonal = 0.0;
-        const double sum = neighbour_sum(level, level.x.data(), i, j, k, diagonal);
-        level.x[cell] = (level.b[cell] + sum) * level.inverse_diagonal[cell];
+  for (int k = 0; k < nz; ++k)
+    for (int j = 0; j < ny; ++j) {
+      const int first = (j + k + colour) & 1;
+      if (k == 0 || k + 1 == nz || j == 0 || j + 1 == ny || nx < 3) {
+        for (int i = first; i < nx; i += 2) update(i, j, k);
+        continue;
       }
+      if (first == 0) update(0, j, k);
+      const std::size_t row = level.index(0, j, k);
+      const std::size_t fx = std::size_t(nx + 1) * (std::size_t(j) + std::size_t(ny) * std::size_t(k));
+      const std::size_t fy = std::size_t(nx) * (std::size_t(j) + std::size_t(ny + 1) * std::size_t(k));
+      smooth_inner_row(level.x.data() + row, level.b.data() + row, level.inverse_diagonal.data() + row,
+                       level.faces.x.data() + fx, level.faces.y.data() + fy, level.faces.y.data() + fy + nx,
+                       level.faces.z.data() + row, level.faces.z.data() + row + plane, nx, std::ptrdiff_t(plane),
+                       first);
+      if (((nx - 1 - first) & 1) == 0) update(nx - 1, j, k);
+    }
 }
 
 /// r = b - A x on one level.
