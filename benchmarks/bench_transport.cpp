@@ -5,7 +5,9 @@
 //   Mupd/s   cell x component updates per second, from the fastest timed step (the triad is also
 //            its fastest repetition); "mean Mupd/s" is the average over the timed steps
 //   GB/s     effective bandwidth = updates/s x the bytes one update must move at least (below)
-//   %triad   that bandwidth as a share of the DRAM triad at the same thread count
+//   %triad   that bandwidth as a share of the DRAM triad at the same thread count, measured before
+//            the steps; the triad is measured again after them, and a drift of more than 5 % is
+//            flagged (on a shared host the ceiling itself moves)
 // Bytes are counted like STREAM: reads + writes, write-allocate (read-for-ownership) NOT counted,
 // for the triad and the steps alike (with it: triad 32 B/element, explicit 24 B, implicit 72 B).
 //   triad     24 B/element: read b, read c, write a
@@ -24,6 +26,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -101,6 +104,7 @@ double compute_scaling(int n_threads) {
 
 struct Ceiling {
   double dram_gbs = 0.0;   // arrays far larger than the last-level cache
+  double dram_gbs_end = 0.0;  // the same, measured again after the steps
   double cache_gbs = 0.0;  // arrays of the size of a 128^3 field, which may stay in L3
 };
 std::map<int, Ceiling> ceilings;  // by thread count
@@ -251,6 +255,12 @@ void print_summary() {
   std::printf("\n== Summary (bytes per update counted like the triad: reads + writes, no write-allocate)\n");
   std::printf("triad a = b + s c, 24 B/element, 3 x 256 MiB (DRAM): %.1f GB/s on 1 thread, %.1f GB/s on 2 threads\n",
               ceilings[1].dram_gbs, ceilings[2].dram_gbs);
+  double drift = 0.0;
+  for (int n_threads : {1, 2})
+    drift = std::max(drift, std::abs(ceilings[n_threads].dram_gbs_end / ceilings[n_threads].dram_gbs - 1.0));
+  std::printf("  the same triad after the steps: %.1f / %.1f GB/s (drift %.0f %%)%s\n", ceilings[1].dram_gbs_end,
+              ceilings[2].dram_gbs_end, 100 * drift,
+              drift > 0.05 ? "  WARNING: the host's bandwidth moved during the run; shares are uncertain by as much" : "");
   std::printf("triad, 3 x 16 MiB (may sit in L3, for the 128^3 rows): %.1f GB/s on 1 thread, %.1f GB/s on 2 threads\n",
               ceilings[1].cache_gbs, ceilings[2].cache_gbs);
   std::printf("bytes per update: explicit %.0f B (read u, write next), implicit %.0f B (3 passes x read + write)\n",
@@ -310,6 +320,9 @@ int main(int argc, char** argv) {
     SummaryReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
+    // The host's bandwidth can drift during the run (a shared VM): measure the triad again and say
+    // by how much the ceiling moved. The shares stay against the first measurement.
+    for (int n_threads : {1, 2}) ceilings[n_threads].dram_gbs_end = measure_triad(std::size_t(32) << 20, n_threads, 10);
     print_summary();
   } catch (const std::exception& error) {
     std::fprintf(stderr, "bench_transport: %s\n", error.what());
