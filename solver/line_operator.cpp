@@ -403,54 +403,28 @@ MESOSIM_ALWAYS_INLINE int tr_bdf2_row_chunks(double* u, std::ptrdiff_t line_stri
 // One version per instruction set, picked at load time like MESOSIM_HOT_KERNEL's clones, but each
 // with its own vector width (a vector wider than the registers would live on the stack). A build
 // for a given CPU (MESOSIM_NATIVE) has one version, with that CPU's widest vectors.
+#define MESOSIM_CHUNK_KERNELS(ATTRIBUTE, BYTES)                                                       \
+  ATTRIBUTE int full_chunks(double* u, std::ptrdiff_t stride, int width, int n,                       \
+                            const LineFactor::FusedRow* f, double* scratch, ChunkSums& sums) {       \
+    return tr_bdf2_full_chunks<BYTES>(u, stride, width, n, f, scratch, sums);                         \
+  }                                                                                                   \
+  ATTRIBUTE int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n,                 \
+                           const LineFactor::FusedRow* f, double* packed, double* y, ChunkSums& sums, \
+                           std::ptrdiff_t prefetch_offset) {                                          \
+    return tr_bdf2_row_chunks<BYTES>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset); \
+  }
 #if defined(MESOSIM_ISA_VERSIONS) && !defined(__AVX2__)
-MESOSIM_FOR_ISA("default")
-int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
-                double* scratch, ChunkSums& sums) {
-  return tr_bdf2_full_chunks<16>(u, stride, width, n, f, scratch, sums);
-}
-MESOSIM_FOR_ISA("default")
-int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
-               double* packed, double* y, ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
-  return tr_bdf2_row_chunks<16>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset);
-}
-MESOSIM_FOR_ISA("arch=x86-64-v3")
-int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
-                double* scratch, ChunkSums& sums) {
-  return tr_bdf2_full_chunks<32>(u, stride, width, n, f, scratch, sums);
-}
-MESOSIM_FOR_ISA("arch=x86-64-v3")
-int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
-               double* packed, double* y, ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
-  return tr_bdf2_row_chunks<32>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset);
-}
-MESOSIM_FOR_ISA("arch=x86-64-v4")
-int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
-                double* scratch, ChunkSums& sums) {
-  return tr_bdf2_full_chunks<64>(u, stride, width, n, f, scratch, sums);
-}
-MESOSIM_FOR_ISA("arch=x86-64-v4")
-int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
-               double* packed, double* y, ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
-  return tr_bdf2_row_chunks<64>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset);
-}
-#else
-#if defined(__AVX512F__)
-constexpr int vector_bytes = 64;
+MESOSIM_CHUNK_KERNELS(MESOSIM_FOR_ISA("default"), 16)
+MESOSIM_CHUNK_KERNELS(MESOSIM_FOR_ISA("arch=x86-64-v3"), 32)
+MESOSIM_CHUNK_KERNELS(MESOSIM_FOR_ISA("arch=x86-64-v4"), 64)
+#elif defined(__AVX512F__)
+MESOSIM_CHUNK_KERNELS(, 64)
 #elif defined(__AVX2__)
-constexpr int vector_bytes = 32;
+MESOSIM_CHUNK_KERNELS(, 32)
 #else
-constexpr int vector_bytes = 16;
+MESOSIM_CHUNK_KERNELS(, 16)
 #endif
-int full_chunks(double* u, std::ptrdiff_t stride, int width, int n, const LineFactor::FusedRow* f,
-                double* scratch, ChunkSums& sums) {
-  return tr_bdf2_full_chunks<vector_bytes>(u, stride, width, n, f, scratch, sums);
-}
-int row_chunks(double* u, std::ptrdiff_t line_stride, int n_lines, int n, const LineFactor::FusedRow* f,
-               double* packed, double* y, ChunkSums& sums, std::ptrdiff_t prefetch_offset) {
-  return tr_bdf2_row_chunks<vector_bytes>(u, line_stride, n_lines, n, f, packed, y, sums, prefetch_offset);
-}
-#endif
+#undef MESOSIM_CHUNK_KERNELS
 
 /// The same three passes for the last `width` < line_chunk lines of a batch (and batches narrower
 /// than a chunk), as plain loops over the lines. y is scratch of n x width values.

@@ -96,7 +96,8 @@ struct LineOutflow {
 };
 
 /// Lines per chunk of the open-line TR-BDF2 kernel: its packed scratch (n x line_chunk) and the
-/// chunk's rows stay in L1, and the recurrences have two AVX-512 vectors in flight.
+/// chunk's rows stay in L1, and the recurrences have two AVX-512 vectors in flight (y and z sweeps
+/// with AVX-512 take two chunks at a time where the batch allows: four vectors).
 inline constexpr int line_chunk = 16;
 
 /// TR-BDF2 constants: gamma = 2 - sqrt(2); d = gamma / 2 is the implicit weight of both stages,
