@@ -32,8 +32,7 @@ inline double neighbour_sum(const Level& level, const double* x, int i, int j, i
   const std::size_t cell = level.index(i, j, k);
   const std::size_t plane = std::size_t(nx) * std::size_t(ny);
   const FaceConductances& f = level.faces;
-  const std::size_t fx = std::size_t(i) + std::size_t(nx + 1) * (std::size_t(j) + std::size_t(ny) * std::size_t(k));
-  const std::size_t fy = std::size_t(i) + std::size_t(nx) * (std::size_t(j) + std::size_t(ny + 1) * std::size_t(k));
+  const std::size_t fx = level.x_face(i, j, k), fy = level.y_face(i, j, k);
   const double gw = f.x[fx], ge = f.x[fx + 1], gs = f.y[fy], gn = f.y[fy + std::size_t(nx)];
   const double gt = f.z[cell], gb = f.z[cell + plane];
   double sum = 0.0;
@@ -128,9 +127,8 @@ void MultigridPressureSolver::coarsen(const Level& fine, Level& coarse) const {
         double sum = 0.0;
         for (int k = kc * rz; k < std::min(kc * rz + rz, fine.nz); ++k)
           for (int j = jc * ry; j < std::min(jc * ry + ry, fine.ny); ++j)
-            sum += fine.faces.x[std::size_t(i) + std::size_t(fine.nx + 1) * (std::size_t(j) + std::size_t(fine.ny) * std::size_t(k))];
-        coarse.faces.x[std::size_t(ic) + std::size_t(coarse.nx + 1) * (std::size_t(jc) + std::size_t(coarse.ny) * std::size_t(kc))] =
-            sum / rx;
+            sum += fine.faces.x[fine.x_face(i, j, k)];
+        coarse.faces.x[coarse.x_face(ic, jc, kc)] = sum / rx;
       }
 #pragma omp parallel for schedule(static) if (fine.n_cells() >= parallel_cells)
   for (int kc = 0; kc < coarse.nz; ++kc)
@@ -140,9 +138,8 @@ void MultigridPressureSolver::coarsen(const Level& fine, Level& coarse) const {
         double sum = 0.0;
         for (int k = kc * rz; k < std::min(kc * rz + rz, fine.nz); ++k)
           for (int i = ic * rx; i < std::min(ic * rx + rx, fine.nx); ++i)
-            sum += fine.faces.y[std::size_t(i) + std::size_t(fine.nx) * (std::size_t(j) + std::size_t(fine.ny + 1) * std::size_t(k))];
-        coarse.faces.y[std::size_t(ic) + std::size_t(coarse.nx) * (std::size_t(jc) + std::size_t(coarse.ny + 1) * std::size_t(kc))] =
-            sum / ry;
+            sum += fine.faces.y[fine.y_face(i, j, k)];
+        coarse.faces.y[coarse.y_face(ic, jc, kc)] = sum / ry;
       }
 #pragma omp parallel for schedule(static) if (fine.n_cells() >= parallel_cells)
   for (int kc = 0; kc <= coarse.nz; ++kc) {
@@ -240,8 +237,7 @@ void smooth_colour(Level& level, int colour) {
       }
       if (first == 0) update(0, j, k);
       const std::size_t row = level.index(0, j, k);
-      const std::size_t fx = std::size_t(nx + 1) * (std::size_t(j) + std::size_t(ny) * std::size_t(k));
-      const std::size_t fy = std::size_t(nx) * (std::size_t(j) + std::size_t(ny + 1) * std::size_t(k));
+      const std::size_t fx = level.x_face(0, j, k), fy = level.y_face(0, j, k);
       smooth_inner_row(level.x.data() + row, level.b.data() + row, level.inverse_diagonal.data() + row,
                        level.faces.x.data() + fx, level.faces.y.data() + fy, level.faces.y.data() + fy + nx,
                        level.faces.z.data() + row, level.faces.z.data() + row + plane, nx, std::ptrdiff_t(plane),
@@ -302,7 +298,7 @@ void MultigridPressureSolver::v_cycle(std::size_t l) {
     for (int j = 0; j < level.ny; ++j)
       for (int i = 0; i < level.nx; ++i)
         level.x[level.index(i, j, k)] +=
-            coarse.x[std::size_t(i / rx) + std::size_t(coarse.nx) * (std::size_t(j / ry) + std::size_t(coarse.ny) * std::size_t(k / rz))];
+            coarse.x[coarse.index(i / rx, j / ry, k / rz)];
   for (int sweep = 0; sweep < n_sweeps; ++sweep) {
     smooth_colour(level, 1);
     smooth_colour(level, 0);

@@ -60,6 +60,14 @@ class MultigridPressureSolver {
     std::size_t index(int i, int j, int k) const {
       return std::size_t(i) + std::size_t(nx) * (std::size_t(j) + std::size_t(ny) * std::size_t(k));
     }
+    /// The x face west of cell (i, j, k) (i = nx: east of the last cell), in faces.x.
+    std::size_t x_face(int i, int j, int k) const {
+      return std::size_t(i) + std::size_t(nx + 1) * (std::size_t(j) + std::size_t(ny) * std::size_t(k));
+    }
+    /// The y face south of cell (i, j, k) (j = ny: north of the last row), in faces.y.
+    std::size_t y_face(int i, int j, int k) const {
+      return std::size_t(i) + std::size_t(nx) * (std::size_t(j) + std::size_t(ny + 1) * std::size_t(k));
+    }
   };
   void build(double tau, const std::vector<double>& mass, const FaceConductances& faces);
   void coarsen(const Level& fine, Level& coarse) const;
