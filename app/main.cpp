@@ -56,14 +56,26 @@ int check(const RunOptions& options) {
               to_string(scenario.boundaries.bottom));
   double top = 0.0;
   for (const Layer& layer : scenario.tissue.layers) {
-    std::printf("layer %-20s %6.3f - %6.3f mm, fluid fraction %.2f\n", layer.name.c_str(), top * 1e3,
-                (top + layer.thickness) * 1e3, layer.fluid_fraction);
+    std::printf("layer %-20s %6.3f - %6.3f mm, fluid fraction %.2f; swelling S0 %.2g 1/Pa, stiffening %.3g, "
+                "relaxing %.2f over %.0f s; K0 %.2g m^2/(Pa s) x exp(%.3g e); bleb half-life %.0f min\n",
+                layer.name.c_str(), top * 1e3, (top + layer.thickness) * 1e3, layer.fluid_fraction, layer.storage,
+                layer.pressure_stiffening, layer.relaxation_fraction, layer.relaxation_time,
+                layer.hydraulic_conductivity, layer.strain_stiffening, layer.bleb_half_life / 60);
     top += layer.thickness;
   }
   for (int c = 0; c < model.n_components(); ++c) {
-    const SoluteInLayer& s = scenario.components[c].in_layer[0];
-    std::printf("component %-22s D %.2e m^2/s, k_blood %.2e, k_lymph %.2e, k_deg %.2e 1/s (first layer)\n",
-                scenario.components[c].name.c_str(), s.diffusivity, s.k_blood, s.k_lymph, s.k_degradation);
+    const Component& component = scenario.components[c];
+    if (component.molecular_weight > 0.0)
+      std::printf("component %-22s molecular weight %.4g Da: lymph share of k_clearance %.1f %% (Supersaxo 1990)\n",
+                  component.name.c_str(), component.molecular_weight * 1e3,
+                  100 * lymph_share(component.molecular_weight * 1e3));
+    else
+      std::printf("component %-22s no molecular weight: k_blood and k_lymph as given\n", component.name.c_str());
+    for (std::size_t n = 0; n < component.in_layer.size(); ++n) {
+      const SoluteInLayer& s = component.in_layer[n];
+      std::printf("  in %-20s D %.2e m^2/s, k_blood %.2e, k_lymph %.2e, k_deg %.2e 1/s\n",
+                  scenario.tissue.layers[n].name.c_str(), s.diffusivity, s.k_blood, s.k_lymph, s.k_degradation);
+    }
   }
   // Which layers each needle point's deposit fills, and a warning for cocktail outside the target.
   std::printf("%s", deposit_report(scenario).c_str());

@@ -255,17 +255,16 @@ class CsvTables {
 struct BlebSeries {
   static inline const std::vector<std::string> names{"time_s",       "excess_volume_m3", "peak_pressure_Pa",
                                                      "peak_depth_m", "diameter_m",       "thickness_m",
-                                                     "peak_elevation_m", "fluid_ledger_residual", "peak_excess"};
+                                                     "peak_elevation_m", "fluid_ledger_residual", "peak_excess",
+                                                     "max_fluid_fraction"};
   std::vector<std::vector<double>> columns = std::vector<std::vector<double>>(names.size());
   std::size_t written = 0;  // rows already in results.h5
 
   void record(double time, const DarcyReservoir& reservoir, double e_bleb) {
     const BlebFigures b = reservoir.bleb(e_bleb);
-    const std::vector<double>& e = reservoir.excess();
-    const double peak_excess = e.empty() ? 0.0 : *std::max_element(e.begin(), e.end());
     const double row[] = {time,       b.excess_volume, b.peak_pressure,  b.peak_depth,
                           b.diameter, b.thickness,     b.peak_elevation, reservoir.fluid_ledger_residual(),
-                          peak_excess};
+                          b.peak_excess, b.max_fluid_fraction};
     for (std::size_t n = 0; n < names.size(); ++n) columns[n].push_back(row[n]);
   }
   std::size_t size() const { return columns[0].size(); }
@@ -657,8 +656,7 @@ int run(const RunOptions& requested) {
           for (std::size_t i = 0; i < pending.size(); ++i) {
             if (injection_end[i] != s.time) continue;
             const Injection& injection = pending[i];
-            const BlebFigures b = measure_bleb_near(reservoir->pressure_model(), reservoir->fluid(), e_bleb, injection.x,
-                                                    injection.y, injection_radius[i]);
+            const BlebFigures b = reservoir->bleb_near(e_bleb, injection.x, injection.y, injection_radius[i]);
             const double row[] = {double(i), s.time, b.excess_volume, b.diameter, b.thickness, b.peak_pressure,
                                   b.peak_elevation};
             for (std::size_t c = 0; c < injection_bleb_names.size(); ++c) injection_blebs[c].push_back(row[c]);
@@ -807,6 +805,7 @@ int run(const RunOptions& requested) {
                       {"released_volume_m3", ds.released_volume},
                       {"max_fluid_ledger_residual", bleb.max_of(7)},
                       {"max_excess_fraction", bleb.max_of(8)},
+                      {"max_fluid_fraction", bleb.max_of(9)},
                       {"coupled_steps", ds.n_coupled_steps},
                       {"pressure_solves", ds.n_pressure_solves},
                       {"pressure_iterations", ds.n_pressure_iterations},

@@ -212,7 +212,7 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
   static const std::vector<std::string> bleb_columns{
       "max_excess_volume_m3", "max_diameter_m",   "max_thickness_m",     "max_peak_pressure_Pa",
       "max_surface_elevation_m", "excess_volume_half_life_s", "fluid_at_rest_s", "max_excess_fraction",
-      "max_fluid_ledger_residual"};
+      "max_fluid_fraction", "max_fluid_ledger_residual"};
   auto columns_of = [&](const std::string& component) -> const std::vector<std::string>& {
     return component == "bleb" ? bleb_columns : metrics;
   };

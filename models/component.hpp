@@ -26,6 +26,7 @@ struct SoluteInLayer {
 struct Component {
   std::string name;
   std::vector<SoluteInLayer> in_layer;
+  double molecular_weight = 0.0;  ///< kg/mol (1 kDa = 1 kg/mol); 0 = not given
 
   bool has_binding() const;
   /// Throws InputError unless there is one entry per layer and every value is in range.

@@ -9,8 +9,11 @@ namespace mesosim {
 
 Layer calibrated_layer() {
   Layer layer;
-  layer.storage = 0.1;
-  layer.hydraulic_conductivity = 1.4e-11;
+  layer.storage = 3.3e-3;
+  layer.pressure_stiffening = 3.0;
+  layer.relaxation_fraction = 0.9;
+  layer.relaxation_time = 30.0;
+  layer.hydraulic_conductivity = 1e-13;
   layer.strain_stiffening = 2.94;
   layer.bleb_half_life = 18 * 60.0;
   return layer;
@@ -56,6 +59,14 @@ void Tissue::validate(double depth) const {
     if (!(layer.strain_stiffening >= 0.0 && layer.strain_stiffening <= 10.0))
       throw InputError(where.str() + ": strain_stiffening must be in [0, 10] (2.94 for skin), got " +
                        std::to_string(layer.strain_stiffening));
+    if (!(layer.pressure_stiffening >= 0.0 && layer.pressure_stiffening <= 20.0))
+      throw InputError(where.str() + ": pressure_stiffening must be in [0, 20], got " +
+                       std::to_string(layer.pressure_stiffening));
+    if (!(layer.relaxation_fraction >= 0.0 && layer.relaxation_fraction <= 0.99))
+      throw InputError(where.str() + ": relaxation_fraction must be in [0, 0.99], got " +
+                       std::to_string(layer.relaxation_fraction));
+    if (!(layer.relaxation_time >= 0.0) || !std::isfinite(layer.relaxation_time))
+      throw InputError(where.str() + ": relaxation_time must be >= 0 s, got " + std::to_string(layer.relaxation_time));
     if (!(layer.fluid_fraction > 0.0 && layer.fluid_fraction <= 1.0))
       throw InputError(where.str() + ": fluid fraction must be in (0, 1], got " +
                        std::to_string(layer.fluid_fraction));

@@ -88,9 +88,10 @@ Component component_preset(const std::string& name, const Tissue& tissue) {
   Reader reader(table, name, file);
   reader.text("description", std::string());
   reader.text("source");
-  const double share = lymph_share(reader.quantity("molecular_weight", Dimension::none(), std::nullopt, 0.0, true));
+  const double molecular_weight = reader.quantity("molecular_weight", Dimension::of_molar_mass(), std::nullopt, 0.0, true);
+  const double share = lymph_share(molecular_weight * 1e3);  // kg/mol -> Da
   const SoluteInLayer base = read_solute(reader, SoluteInLayer{}, share);
-  Component component{name, std::vector<SoluteInLayer>(tissue.layers.size(), base)};
+  Component component{name, std::vector<SoluteInLayer>(tissue.layers.size(), base), molecular_weight};
   if (const toml::table* layers = reader.table("layers")) {
     Reader layers_reader(*layers, name + ".layers", file);
     for (std::size_t n = 0; n < tissue.layers.size(); ++n)
@@ -149,8 +150,9 @@ std::string describe_preset(const std::string& kind, const std::string& name) {
       if (k == "description" || k == "source" || k == "layers") continue;
       out << "  " << k << " = " << value_text(node) << "\n";
     }
-    const double mw = *table["molecular_weight"].value<double>();
-    out << "  lymph share of k_clearance: " << 100 * lymph_share(mw) << " % (from molecular weight)\n";
+    const double mw = parse_quantity(kind + " " + name + ".molecular_weight",
+                                     *table["molecular_weight"].value<std::string>(), Dimension::of_molar_mass());
+    out << "  lymph share of k_clearance: " << 100 * lymph_share(mw * 1e3) << " % (from molecular weight)\n";
     if (const toml::table* layers = table["layers"].as_table())
       for (const auto& [layer, values] : *layers) {
         out << "  in " << layer.str() << ":";

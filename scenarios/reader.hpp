@@ -194,21 +194,28 @@ inline Layer read_layer(Reader& reader) {
   layer.hydraulic_conductivity = reader.quantity("hydraulic_conductivity", {3, -1, 1}, layer.hydraulic_conductivity, 0.0);
   layer.bleb_half_life = reader.quantity("bleb_half_life", Dimension::of_time(), layer.bleb_half_life, 0.0);
   layer.strain_stiffening = reader.quantity("strain_stiffening", Dimension::none(), layer.strain_stiffening, 0.0);
+  layer.pressure_stiffening = reader.quantity("pressure_stiffening", Dimension::none(), layer.pressure_stiffening, 0.0);
+  layer.relaxation_fraction = reader.quantity("relaxation_fraction", Dimension::none(), layer.relaxation_fraction, 0.0);
+  layer.relaxation_time = reader.quantity("relaxation_time", Dimension::of_time(), layer.relaxation_time, 0.0);
   return layer;
 }
 
 /// A component's properties in one layer; keys that are absent keep the values of `s`. With a
-/// lymph share (presets), a total `k_clearance` is accepted and split between lymph and blood.
+/// lymph share (the component has a molecular weight), a total `k_clearance` is accepted and split
+/// between lymph and blood; explicit `k_blood` / `k_lymph` then override their part.
 inline SoluteInLayer read_solute(Reader& reader, SoluteInLayer s, std::optional<double> lymph_share = std::nullopt) {
   s.diffusivity = reader.quantity("diffusivity", Dimension::of_diffusivity(), s.diffusivity, 0.0);
-  if (lymph_share && reader.has("k_clearance")) {
+  if (reader.has("k_clearance")) {
+    if (!lymph_share)
+      reader.fail("k_clearance", reader.find("k_clearance"),
+                  "a total clearance needs the component's molecular_weight (e.g. molecular_weight = \"12.3 kDa\") "
+                  "to be split between blood and lymph; or give k_blood and k_lymph");
     const double k = reader.quantity("k_clearance", Dimension::of_rate(), std::nullopt, 0.0);
     s.k_blood = (1.0 - *lymph_share) * k;
     s.k_lymph = *lymph_share * k;
-  } else if (!lymph_share) {
-    s.k_blood = reader.quantity("k_blood", Dimension::of_rate(), s.k_blood, 0.0);
-    s.k_lymph = reader.quantity("k_lymph", Dimension::of_rate(), s.k_lymph, 0.0);
   }
+  s.k_blood = reader.quantity("k_blood", Dimension::of_rate(), s.k_blood, 0.0);
+  s.k_lymph = reader.quantity("k_lymph", Dimension::of_rate(), s.k_lymph, 0.0);
   s.k_degradation = reader.quantity("k_degradation", Dimension::of_rate(), s.k_degradation, 0.0);
   s.available_fraction = reader.quantity("available_fraction", Dimension::none(), s.available_fraction, 0.0, true);
   s.partition = reader.quantity("partition", Dimension::none(), s.partition, 0.0, true);

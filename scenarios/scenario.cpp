@@ -571,13 +571,19 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
       component.name = reader.text("name");
       component.in_layer.assign(scenario.tissue.layers.size(), SoluteInLayer{});
     }
-    for (SoluteInLayer& in_layer : component.in_layer) in_layer = read_solute(reader, in_layer);
+    // A molecular weight (the preset's or the component's own) splits a total k_clearance between
+    // blood and lymph (Supersaxo 1990); explicit k_blood / k_lymph win.
+    component.molecular_weight =
+        reader.quantity("molecular_weight", Dimension::of_molar_mass(), component.molecular_weight, 0.0);
+    std::optional<double> share;
+    if (component.molecular_weight > 0.0) share = lymph_share(component.molecular_weight * 1e3);
+    for (SoluteInLayer& in_layer : component.in_layer) in_layer = read_solute(reader, in_layer, share);
     if (const toml::table* per_layer = reader.table("layers")) {
       Reader layers_reader(*per_layer, reader.key_path("layers"), scenario.file);
       for (std::size_t n = 0; n < scenario.tissue.layers.size(); ++n)
         if (const toml::table* override_table = layers_reader.table(scenario.tissue.layers[n].name)) {
           Reader layer_reader(*override_table, layers_reader.key_path(scenario.tissue.layers[n].name), scenario.file);
-          component.in_layer[n] = read_solute(layer_reader, component.in_layer[n]);
+          component.in_layer[n] = read_solute(layer_reader, component.in_layer[n], share);
           layer_reader.finish();
         }
       layers_reader.finish();

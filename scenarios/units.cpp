@@ -28,6 +28,8 @@ const std::map<std::string, Unit>& unit_table() {
       {"kg", {1.0, {0, 1, 0}}},      {"g", {1e-3, {0, 1, 0}}},     {"mg", {1e-6, {0, 1, 0}}},
       {"ug", {1e-9, {0, 1, 0}}},     {"\u00b5g", {1e-9, {0, 1, 0}}},
       {"Pa", {1.0, {-1, 1, -2}}},    {"kPa", {1e3, {-1, 1, -2}}},  {"mmHg", {133.322, {-1, 1, -2}}},
+      {"Da", {1e-3, {0, 1, 0, -1}}},   {"kDa", {1.0, {0, 1, 0, -1}}},  {"MDa", {1e3, {0, 1, 0, -1}}},
+      {"mol", {1.0, {0, 0, 0, 1}}},
       {"1", {1.0, {0, 0, 0}}},       {"%", {1e-2, {0, 0, 0}}},
   };
   return table;
@@ -82,6 +84,7 @@ void parse_product(const std::string& key, const std::string& text, const std::s
     dimension.length += sign * power * found->second.dimension.length;
     dimension.mass += sign * power * found->second.dimension.mass;
     dimension.time += sign * power * found->second.dimension.time;
+    dimension.amount += sign * power * found->second.dimension.amount;
     any = true;
     pos = end;
   }
@@ -101,6 +104,7 @@ std::string to_string(const Dimension& d) {
   put(d.length > 0 ? numerator : denominator, "m", d.length);
   put(d.mass > 0 ? numerator : denominator, "kg", d.mass);
   put(d.time > 0 ? numerator : denominator, "s", d.time);
+  put(d.amount > 0 ? numerator : denominator, "mol", d.amount);
   std::string top = numerator.str();
   const std::string bottom = denominator.str();
   if (top.empty()) return bottom.empty() ? std::string("dimensionless") : std::string("1/").append(bottom);

@@ -8,9 +8,9 @@
 
 namespace mesosim {
 
-/// Exponents of length (m), mass (kg) and time (s).
+/// Exponents of length (m), mass (kg), time (s) and amount of substance (mol).
 struct Dimension {
-  int length = 0, mass = 0, time = 0;
+  int length = 0, mass = 0, time = 0, amount = 0;
   bool operator==(const Dimension&) const = default;
 
   static constexpr Dimension none() { return {0, 0, 0}; }
@@ -22,6 +22,7 @@ struct Dimension {
   static constexpr Dimension of_concentration() { return {-3, 1, 0}; }
   static constexpr Dimension of_flow() { return {3, 0, -1}; }
   static constexpr Dimension of_pressure() { return {-1, 1, -2}; }
+  static constexpr Dimension of_molar_mass() { return {0, 1, 0, -1}; }  ///< kg/mol ("246 Da", "12.3 kDa")
 };
 
 /// Human-readable SI form of a dimension, e.g. "m^2/s".

@@ -48,6 +48,7 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
       rest_(solutes_, settings.at_rest),
       fluid_(pressure_),
       pressure_solver_(pressure_),
+      relaxing_(grid, 1),
       advection_(pressure_),
       excess_(grid, 1),
       step_start_(grid, 1),
@@ -70,7 +71,15 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
   }
   phi0_ = cell_average(g, tissue, [](const Layer& layer) { return layer.fluid_fraction; });
   stiffening_ = cell_average(g, tissue, [](const Layer& layer) { return layer.strain_stiffening; });
-  stiffened_ = std::any_of(stiffening_.begin(), stiffening_.end(), [](double m) { return m > 0.0; });
+  {
+    const std::vector<double> compliance = pressure_.coefficients(0).capacity;  // <S0>
+    const auto beta = cell_average(g, tissue, [](const Layer& layer) { return layer.pressure_stiffening; });
+    const auto fraction = cell_average(g, tissue, [](const Layer& layer) { return layer.relaxation_fraction; });
+    const auto time = cell_average(g, tissue, [](const Layer& layer) { return layer.relaxation_time; });
+    for (int k = 0; k < g.nz; ++k) laws_.push_back({compliance[k], beta[k], fraction[k], time[k]});
+  }
+  nonlinear_ = std::any_of(laws_.begin(), laws_.end(), [](const SwellingLaw& law) { return !law.linear(); });
+  stiffened_ = nonlinear_ || std::any_of(stiffening_.begin(), stiffening_.end(), [](double m) { return m > 0.0; });
   if (stiffened_) {
     multigrid_ = std::make_unique<MultigridPressureSolver>(g, boundaries.x_low == BoundaryKind::periodic,
                                                           boundaries.y_low == BoundaryKind::periodic);
@@ -309,6 +318,7 @@ void DarcyReservoir::release_fluid(TransportState& solutes) {
       fluid.lymph += e_plane[n];
       e_plane[n] = 0.0;
       p[std::size_t(k) * plane + n] = 0.0;
+      relaxing_.raw()[std::size_t(k) * plane + n] = 0.0;
     }
   }
   const double before = fluid_.ledger[0].to_lymph;
@@ -345,43 +355,9 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
   // Pressure of the step from the fluid now in the tissue, never below baseline.
   double* p = fluid_.u.component(0);
   const auto solve_start = std::chrono::steady_clock::now();
-  if (stiffened_) {
-    // Conductances K0 exp(m e) with e of the end of the step (backward Euler in the coefficients
-    // too), by Picard iteration: faces from the fluid now in the tissue, solve, faces from the
-    // new e = S p, solve again, until e moves by < picard_tolerance of its peak. The last p is the
-    // first guess of every solve. Advection then uses the faces of the last solve.
-    const ComponentCoefficients& co = pressure_.coefficients(0);
-    const std::size_t plane = g.plane_size();
-    pressure_mass_.resize(g.n_cells());
-    excess_estimate_.resize(g.n_cells());
-#pragma omp parallel for schedule(static)
-    for (int k = 0; k < g.nz; ++k)
-      std::fill_n(pressure_mass_.begin() + long(std::size_t(k) * plane), plane, co.capacity[k] + dt * co.sink_lymph[k]);
-    const double* faces_from = excess_.raw().data();
-    for (int picard = 0;; ++picard) {
-      stiffened_faces(pressure_, stiffening_, faces_from, faces_);
-      const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, excess_.raw().data(), p);
-      stats_.n_pressure_iterations += report.iterations;
-      ++stats_.n_pressure_solves;
-      if (picard + 1 == settings_.max_picard_iterations) break;
-      double change = 0.0, peak = 0.0;
-#pragma omp parallel for schedule(static) reduction(max : change, peak)
-      for (int k = 0; k < g.nz; ++k) {
-        const double storage = co.partition[k];
-        for (std::size_t n = std::size_t(k) * plane; n < std::size_t(k + 1) * plane; ++n) {
-          const double e_new = storage * std::max(p[n], 0.0);
-          change = std::max(change, std::abs(e_new - faces_from[n]));  // read before overwritten below
-          peak = std::max(peak, e_new);
-          excess_estimate_[n] = e_new;
-        }
-      }
-      faces_from = excess_estimate_.data();
-      if (change <= settings_.picard_tolerance * peak) break;
-    }
-  } else {
+  if (stiffened_) solve_nonlinear_pressure(dt);
+  else {
     pressure_solver_.solve(dt, excess_.raw().data(), p);
-  }
-  {
     const long n = long(g.n_cells());
 #pragma omp parallel for schedule(static)
     for (long m = 0; m < n; ++m) p[m] = std::max(p[m], 0.0);
@@ -399,6 +375,7 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
                       solutes.ledger[c]);
   }
   std::swap(excess_.raw(), excess_after_.raw());
+  if (nonlinear_) relax(dt);
   const auto diffusion_start = std::chrono::steady_clock::now();
   stats_.advection_seconds += std::chrono::duration<double>(diffusion_start - advection_start).count();
   diffuse(solutes, dt);
@@ -414,6 +391,83 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
   ++stats_.n_coupled_steps;
   stats_.smallest_step = std::min(stats_.smallest_step, dt);
   stats_.largest_step = std::max(stats_.largest_step, dt);
+}
+
+void DarcyReservoir::solve_nonlinear_pressure(double dt) {
+  // Backward Euler, e(p) + dt lambda e(p) - dt div(K(e) grad p) = e_injected, with e(p) of the
+  // swelling law (the relaxing z of the start of the step) and K0 exp(m e) (1 + e) on the faces.
+  // Modified Picard: about the last iterate p*, e(p) = e* + C* (p - p*), so each iterate solves
+  //   (1 + dt lambda) C* p - dt div(K* grad p) = e_injected - (1 + dt lambda)(e* - C* p*)
+  // by multigrid-CG; stop once e moves by less than picard_tolerance of its peak. Advection then
+  // moves the fluid with the faces and p of the last solve, so the fluid balance is exact whether
+  // or not the iteration has converged.
+  const Grid& g = solutes_.grid();
+  const ComponentCoefficients& co = pressure_.coefficients(0);
+  const std::size_t plane = g.plane_size();
+  double* p = fluid_.u.component(0);
+  const double* e_injected = excess_.raw().data();
+  const double* z = relaxing_.raw().data();
+  pressure_mass_.resize(g.n_cells());
+  excess_estimate_.resize(g.n_cells());
+  rhs_.resize(g.n_cells());
+  // The first iterate is the pressure at the end of the last step (0 at rest): from below, each
+  // linearisation of the concave e(p) overshoots e, so the iterates rise to the solution, where a
+  // start from the pressure of the fluid just injected would overflow next to a needle tip.
+  for (int picard = 0;; ++picard) {
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < g.nz; ++k) {
+      const double retained = 1.0 + dt * (co.capacity[k] > 0.0 ? co.sink_lymph[k] / co.capacity[k] : 0.0);
+      for (std::size_t n = std::size_t(k) * plane; n < std::size_t(k + 1) * plane; ++n) {
+        const SwellingLaw::Step step = laws_[k].step(z[n], dt);
+        const double p_eq = std::max((p[n] + step.offset) / step.gain, 0.0);
+        const double e_star = laws_[k].excess(p_eq), compliance = laws_[k].compliance_at(p_eq) / step.gain;
+        excess_estimate_[n] = e_star;
+        pressure_mass_[n] = retained * compliance;
+        rhs_[n] = e_injected[n] - retained * (e_star - compliance * p[n]);
+      }
+    }
+    stiffened_faces(pressure_, stiffening_, excess_estimate_.data(), faces_, true);
+    const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, rhs_.data(), p);
+    stats_.n_pressure_iterations += report.iterations;
+    ++stats_.n_pressure_solves;
+    double change = 0.0, peak = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : change, peak)
+    for (int k = 0; k < g.nz; ++k)
+      for (std::size_t n = std::size_t(k) * plane; n < std::size_t(k + 1) * plane; ++n) {
+        const SwellingLaw::Step step = laws_[k].step(z[n], dt);
+        p[n] = std::max(p[n], -step.offset);  // never below the pressure of e = 0
+        const double e_new = laws_[k].excess((p[n] + step.offset) / step.gain);
+        change = std::max(change, std::abs(e_new - excess_estimate_[n]));
+        peak = std::max(peak, e_new);
+      }
+    if (picard + 1 >= settings_.max_picard_iterations || change <= settings_.picard_tolerance * peak) break;
+  }
+}
+
+void DarcyReservoir::relax(double dt) {
+  // z and p at the end of the step from the e the fluid balance gave (p = p_eq(e) - a z).
+  const Grid& g = solutes_.grid();
+  const std::size_t plane = g.plane_size();
+  const double* e = excess_.raw().data();
+  double* z = relaxing_.raw().data();
+  double* p = fluid_.u.component(0);
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < g.nz; ++k) {
+    const SwellingLaw& law = laws_[k];
+    for (std::size_t n = std::size_t(k) * plane; n < std::size_t(k + 1) * plane; ++n) {
+      const double p_eq = law.pressure(std::max(e[n], 0.0));
+      z[n] = law.relaxed(z[n], p_eq, dt);
+      p[n] = p_eq - law.relaxation_fraction * z[n];
+    }
+  }
+}
+
+BlebFigures DarcyReservoir::bleb(double e_bleb) const {
+  return bleb_near(e_bleb, 0.0, 0.0, std::numeric_limits<double>::infinity());
+}
+
+BlebFigures DarcyReservoir::bleb_near(double e_bleb, double x, double y, double radius) const {
+  return measure_swelling(solutes_.grid(), excess_.raw().data(), fluid_.u.component(0), phi0_, e_bleb, x, y, radius);
 }
 
 void DarcyReservoir::come_to_rest(TransportState& solutes) {

@@ -19,8 +19,11 @@
 // K0 exp(m e) on each face from the e at the start of the pressure solve (lagged, first order like
 // the splitting), solved by multigrid-preconditioned CG (MultigridPressureSolver) instead of the
 // direct solver; advection uses the same face conductances, so every balance stays exact.
-// e is a volumetric strain of the tissue: phi0 + e is fluid volume per unit volume of unswollen
-// tissue and may exceed 1 in a wheal.
+// Swelling (models/swelling.hpp, docs/bleb.md): e is the excess fluid per unit volume of unswollen
+// tissue, which swells in height only; a nonlinear law p(e) (exponential stiffening, viscoelastic
+// relaxation) is solved by modified Picard iteration (the storage linearised about the last
+// iterate, mass-conservative as in Celia et al. 1990) with the multigrid solver, and the fluid
+// leaves at (ln 2 / t_half) e. The fluid fraction (phi0 + e) / (1 + e) stays below 1.
 // Use:
 //   DarcyReservoir reservoir(grid, boundaries, tissue, components);          // DarcySettings optional
 //   reservoir.add_injection({x, y, depth, volume, start, duration, tip_radius, {c_1, ..., c_n}});
@@ -62,8 +65,8 @@ struct DarcySettings {
   double excess_floor = 1e-2;     ///< e below which changes count as small as at this e (0 = always relative)
   double max_step = 600.0;        ///< s, largest coupled step
   double rest_excess = 1e-4;      ///< peak e below which, with no injection running, the fluid is at rest
-  int max_picard_iterations = 8;  ///< stiffened tissue: pressure solves per step at most
-  double picard_tolerance = 0.1;  ///< stiffened tissue: stop when e = S p moves by less than this x its peak
+  int max_picard_iterations = 12;  ///< nonlinear tissue: pressure solves per step at most
+  double picard_tolerance = 0.01;  ///< nonlinear tissue: stop when e(p) moves by less than this x its peak
   IntegratorSettings at_rest;     ///< the plain transport integrator used while the fluid is at rest
 };
 
@@ -154,9 +157,12 @@ class DarcyReservoir {
   /// Ledger residual of component c counting the solute in the excess fluid (the generic
   /// ledger_residual() of transport_state.hpp is right only while the fluid is at rest).
   double ledger_residual(const TransportState& solutes, int c) const;
-  /// Bleb figures and surface elevation (reservoir.hpp) of the current fluid.
-  BlebFigures bleb(double e_bleb) const { return measure_bleb(pressure_, fluid_, e_bleb); }
-  std::vector<double> surface_elevation() const { return mesosim::surface_elevation(pressure_, fluid_); }
+  /// Bleb figures (reservoir.hpp) of the current fluid: of the whole tissue, or of the columns within
+  /// `radius` of (x, y).
+  BlebFigures bleb(double e_bleb) const;
+  BlebFigures bleb_near(double e_bleb, double x, double y, double radius) const;
+  /// Surface elevation map, integral of e dz per column (nx * ny, i fastest), m.
+  std::vector<double> surface_elevation() const { return mesosim::surface_elevation(solutes_.grid(), excess_.raw().data()); }
   /// True while the fluid is at rest (no excess fluid, plain transport).
   bool at_rest() const { return at_rest_; }
   const DarcyStats& stats() const { return stats_; }
@@ -197,12 +203,21 @@ class DarcyReservoir {
   Integrator rest_;
   TransportState fluid_;
   PressureSolver pressure_solver_;
+  /// One pressure step with a nonlinear swelling law or stiffened conductances (multigrid, Picard).
+  void solve_nonlinear_pressure(double dt);
+  /// The relaxing pressure z and p = p_eq(e) - a z of the swelling law after a step of dt.
+  void relax(double dt);
+
   std::vector<double> stiffening_;       // [k] strain stiffening m per depth cell
-  bool stiffened_ = false;               // any m > 0: multigrid with face conductances
+  std::vector<SwellingLaw> laws_;        // [k] swelling law per depth cell (cell averages of the layers)
+  bool stiffened_ = false;               // any m > 0 or a nonlinear law: multigrid with face conductances
+  bool nonlinear_ = false;               // some layer's swelling law is not e = S p
+  Field relaxing_;                       // z of the swelling law per cell, Pa
   FaceConductances faces_;
   std::unique_ptr<MultigridPressureSolver> multigrid_;
   std::vector<double> pressure_mass_;    // per cell S + tau chi of the last solve
-  std::vector<double> excess_estimate_;  // per cell S p of the last Picard solve
+  std::vector<double> excess_estimate_;  // per cell e(p*) of the last Picard iterate
+  std::vector<double> rhs_;              // per cell right-hand side of the Picard solve
   UpwindAdvection advection_;
   Field excess_, step_start_, excess_after_;
   std::vector<Scheduled> injections_;

@@ -24,12 +24,18 @@ TransportModel make_pressure_model(const Grid& grid, const Boundaries& boundarie
 }
 
 void stiffened_faces(const TransportModel& model, const std::vector<double>& stiffening, const double* e,
-                     FaceConductances& faces) {
+                     FaceConductances& faces, bool swelling_geometry) {
   const Grid& g = model.grid();
   const Boundaries& bc = model.boundaries();
   const ComponentCoefficients& co = model.coefficients(0);
   faces.resize(g);
-  auto factor = [](double m, double e_face) { return std::exp(std::min(m * e_face, max_stiffening_exponent)); };
+  // Lateral: K0 exp(m e) times the taller face; vertical: over the longer path (1 + e) hz.
+  auto factor = [swelling_geometry](double m, double e_face) {
+    return std::exp(std::min(m * e_face, max_stiffening_exponent)) * (swelling_geometry ? 1.0 + e_face : 1.0);
+  };
+  auto vertical_factor = [swelling_geometry](double m, double e_face) {
+    return std::exp(std::min(m * e_face, max_stiffening_exponent)) / (swelling_geometry ? 1.0 + e_face : 1.0);
+  };
   auto end = [](BoundaryKind kind) { return kind == BoundaryKind::sink ? 2.0 : 0.0; };
   const bool x_periodic = bc.x_low == BoundaryKind::periodic, y_periodic = bc.y_low == BoundaryKind::periodic;
   const std::size_t nx = std::size_t(g.nx), ny = std::size_t(g.ny), plane = g.plane_size();
@@ -62,24 +68,40 @@ void stiffened_faces(const TransportModel& model, const std::vector<double>& sti
     else {
       const double mean_m = 0.5 * (stiffening[std::size_t(k) - 1] + m);
       const double* above = ek - plane;
-      for (std::size_t n = 0; n < plane; ++n) fz[n] = co.vertical[k] * factor(mean_m, 0.5 * (above[n] + ek[n]));
+      for (std::size_t n = 0; n < plane; ++n) fz[n] = co.vertical[k] * vertical_factor(mean_m, 0.5 * (above[n] + ek[n]));
     }
     if (k + 1 == g.nz) {
       double* bottom_faces = fz + plane;
-      for (std::size_t n = 0; n < plane; ++n) bottom_faces[n] = co.vertical[k + 1] * factor(m, ek[n]);
+      for (std::size_t n = 0; n < plane; ++n) bottom_faces[n] = co.vertical[k + 1] * vertical_factor(m, ek[n]);
     }
   }
 }
 
-std::vector<double> surface_elevation(const TransportModel& model, const TransportState& pressure) {
+namespace {
+/// e = S p per cell of a pressure state of make_pressure_model.
+std::vector<double> excess_of(const TransportModel& model, const TransportState& pressure) {
   const Grid& g = model.grid();
-  std::vector<double> elevation(g.plane_size(), 0.0);
+  std::vector<double> e(g.n_cells());
   for (int k = 0; k < g.nz; ++k) {
     const double storage = model.coefficients(0).partition[k];
     const double* p = pressure.u.component(0) + std::size_t(k) * g.plane_size();
-    for (std::size_t n = 0; n < g.plane_size(); ++n) elevation[n] += storage * p[n] * g.hz;
+    for (std::size_t n = 0; n < g.plane_size(); ++n) e[std::size_t(k) * g.plane_size() + n] = storage * p[n];
+  }
+  return e;
+}
+}  // namespace
+
+std::vector<double> surface_elevation(const Grid& g, const double* e) {
+  std::vector<double> elevation(g.plane_size(), 0.0);
+  for (int k = 0; k < g.nz; ++k) {
+    const double* ek = e + std::size_t(k) * g.plane_size();
+    for (std::size_t n = 0; n < g.plane_size(); ++n) elevation[n] += ek[n] * g.hz;
   }
   return elevation;
+}
+
+std::vector<double> surface_elevation(const TransportModel& model, const TransportState& pressure) {
+  return surface_elevation(model.grid(), excess_of(model, pressure).data());
 }
 
 BlebFigures measure_bleb(const TransportModel& model, const TransportState& pressure, double e_bleb) {
@@ -90,9 +112,12 @@ BlebFigures measure_bleb(const TransportModel& model, const TransportState& pres
 
 BlebFigures measure_bleb_near(const TransportModel& model, const TransportState& pressure, double e_bleb, double x,
                               double y, double radius) {
-  const Grid& g = model.grid();
-  const double* p = pressure.u.component(0);
-  const std::vector<double>& storage = model.coefficients(0).partition;
+  return measure_swelling(model.grid(), excess_of(model, pressure).data(), pressure.u.component(0), {}, e_bleb, x, y,
+                          radius);
+}
+
+BlebFigures measure_swelling(const Grid& g, const double* e, const double* p, const std::vector<double>& phi0,
+                             double e_bleb, double x, double y, double radius) {
   const bool everywhere = !std::isfinite(radius);
   std::vector<char> column_in(g.plane_size(), 1);  // columns whose centre is within the radius
   if (!everywhere)
@@ -109,39 +134,47 @@ BlebFigures measure_bleb_near(const TransportModel& model, const TransportState&
     for (std::size_t n = 0; n < g.plane_size(); ++n) {
       if (!column_in[n]) continue;
       const std::size_t cell = std::size_t(k) * g.plane_size() + n;
-      const double e = storage[k] * p[cell];
-      excess.add(e);
-      elevation[n] += e * g.hz;
+      excess.add(e[cell]);
+      elevation[n] += e[cell] * g.hz;
       bleb.peak_pressure = std::max(bleb.peak_pressure, p[cell]);
-      if (e > peak_e) {
-        peak_e = e;
+      if (!phi0.empty())
+        bleb.max_fluid_fraction = std::max(bleb.max_fluid_fraction, (phi0[std::size_t(k)] + e[cell]) / (1.0 + e[cell]));
+      if (e[cell] > peak_e) {
+        peak_e = e[cell];
         peak_cell = cell;
       }
     }
   bleb.excess_volume = excess.value() * g.cell_volume();
-  bleb.peak_elevation = *std::max_element(elevation.begin(), elevation.end());
+  const std::size_t highest = std::size_t(std::max_element(elevation.begin(), elevation.end()) - elevation.begin());
+  bleb.peak_elevation = elevation[highest];
   if (peak_e < 0.0) return bleb;  // no column in the region
+  bleb.peak_excess = peak_e;
   const int k_peak = int(peak_cell / g.plane_size());
   const int j_peak = int((peak_cell % g.plane_size()) / std::size_t(g.nx));
   const int i_peak = int(peak_cell % std::size_t(g.nx));
   bleb.peak_depth = g.z_centre(k_peak);
   // Lateral extent along x and y through the peak, at the peak depth: the larger of the two.
-  auto extent = [&](auto inside, int n_cells, int centre) {
+  auto extent = [&](auto inside, int n_cells, int centre, int& lo, int& hi) {
+    lo = hi = centre;
     if (!inside(centre)) return 0;
-    int lo = centre, hi = centre;
     while (lo > 0 && inside(lo - 1)) --lo;
     while (hi + 1 < n_cells && inside(hi + 1)) ++hi;
     return hi - lo + 1;
   };
   auto in = [&](int i, int j) { return column_in[std::size_t(i) + std::size_t(g.nx) * std::size_t(j)] != 0; };
-  const double e_at_depth = storage[k_peak];
-  const int n_x = extent([&](int i) { return in(i, j_peak) && e_at_depth * p[g.index(i, j_peak, k_peak)] >= e_bleb; },
-                         g.nx, i_peak);
-  const int n_y = extent([&](int j) { return in(i_peak, j) && e_at_depth * p[g.index(i_peak, j, k_peak)] >= e_bleb; },
-                         g.ny, j_peak);
+  int lo = 0, hi = 0;
+  const int n_x = extent([&](int i) { return in(i, j_peak) && e[g.index(i, j_peak, k_peak)] >= e_bleb; }, g.nx, i_peak,
+                         lo, hi);
+  const int n_y = extent([&](int j) { return in(i_peak, j) && e[g.index(i_peak, j, k_peak)] >= e_bleb; }, g.ny, j_peak,
+                         lo, hi);
   bleb.diameter = std::max(n_x, n_y) * g.hx;
-  const int n_z = extent([&](int k) { return storage[k] * p[g.index(i_peak, j_peak, k)] >= e_bleb; }, g.nz, k_peak);
-  bleb.thickness = n_z * g.hz;
+  const int i_top = int(highest % std::size_t(g.nx)), j_top = int(highest / std::size_t(g.nx));
+  auto raised = [&](int i, int j) { return in(i, j) && elevation[std::size_t(i) + std::size_t(g.nx) * std::size_t(j)] >= visible_elevation; };
+  const int w_x = extent([&](int i) { return raised(i, j_top); }, g.nx, i_top, lo, hi);
+  const int w_y = extent([&](int j) { return raised(i_top, j); }, g.ny, j_top, lo, hi);
+  bleb.wheal_diameter = std::max(w_x, w_y) * g.hx;
+  if (extent([&](int k) { return e[g.index(i_peak, j_peak, k)] >= e_bleb; }, g.nz, k_peak, lo, hi) > 0)
+    for (int k = lo; k <= hi; ++k) bleb.thickness += (1.0 + e[g.index(i_peak, j_peak, k)]) * g.hz;
   return bleb;
 }
 

@@ -76,7 +76,8 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
   for (int k = 0; k < g.nz; ++k) {
     PlaneLedger& ledger = planes_[k];
     ledger = PlaneLedger{};
-    const double drain_rate = tau * co.sink_lymph[k];
+    // Removal (ln 2 / t_half) e_after, backward Euler: lambda = chi / S of the pressure model.
+    const double drain_rate = co.capacity[k] > 0.0 ? tau * co.sink_lymph[k] / co.capacity[k] : 0.0;
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i) {
         const std::size_t cell = g.index(i, j, k);
@@ -92,9 +93,10 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
           if (volume < 0.0 && neighbour >= 0) ++inflows;
           if (side >= 0) ledger.boundary[side] += volume;
         });
-        const double drained = drain_rate * pc;
+        const double kept = (e_before[cell] - net_out) / (1.0 + drain_rate);
+        const double drained = drain_rate * kept;
         ledger.lymph += drained;
-        e_after[cell] = e_before[cell] - net_out - drained;
+        e_after[cell] = kept;
         inflows_[cell] = exchanges || drained != 0.0 ? static_cast<unsigned char>(inflows) : quiet;
       }
   }
@@ -154,7 +156,8 @@ void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_befor
         if (side >= 0) lost[side].add(-carried);
       }
     });
-    const double drained = tau_ * co.sink_lymph[k] * pc;
+    const double drain_rate = co.capacity[k] > 0.0 ? tau_ * co.sink_lymph[k] / co.capacity[k] : 0.0;
+    const double drained = drain_rate * e_after[cell];  // the volume prepare() booked
     const double value = amount / (solute.capacity[k] + solute.fp[k] * e_after[cell] + part * (outflow + drained));
     u[cell] = value;
     lymph.add(part * drained * value);

@@ -4,8 +4,9 @@
 // so fluid always flows from higher to lower p and the flow graph has no cycle: in an order where
 // every cell comes after the cells that feed it (a topological order of that graph, found in O(N)
 // by Kahn's algorithm) the implicit upwind system is triangular, and one pass solves it exactly
-// (direct, no iteration, any Courant number, non-negative). The same W_f and the drained volume tau chi p give every cell's
-// new excess fluid, e_after = e_before + inflow - outflow - drained, so solute and fluid
+// (direct, no iteration, any Courant number, non-negative). The same W_f and the drained volume
+// tau lambda e_after (lambda = ln 2 / t_half = chi / S, backward Euler) give every cell's new excess
+// fluid, e_after = e_before + inflow - outflow - drained, so solute and fluid
 // balances use identical volumes and fluid at the tissue's concentration leaves c unchanged.
 #pragma once
 
@@ -36,7 +37,7 @@ class UpwindAdvection {
   void set_faces(const FaceConductances* faces) { faces_ = faces; }
 
   /// Takes the pressure p (n_cells, any sign) of a step of tau seconds: writes
-  /// e_after = e_before + inflow - outflow - tau chi p per cell, books the fluid volumes lost
+  /// e_after = (e_before + inflow - outflow) / (1 + tau lambda) per cell, books the fluid volumes lost
   /// through open sides and drained (to_lymph) in `fluid` (m^3), and orders the cells for advect().
   /// Keeps pointers to p until the next prepare().
   void prepare(double tau, const double* p, const double* e_before, double* e_after, MassLedger& fluid);
@@ -45,7 +46,7 @@ class UpwindAdvection {
   ///   (alpha_after + P (outflow + drained)) u' = alpha_before u + sum of inflows x upstream c',
   /// alpha = capacity + fP e. Fluid entering through an open side carries concentration
   /// `inflow_concentration` (0 for the c = 0 sides of MODEL §3). Books the solute drained with
-  /// the fluid (chi p c) as to_lymph and the net outflow per side, kg.
+  /// the fluid (lambda e c) as to_lymph and the net outflow per side, kg.
   void advect(const AdvectedSolute& solute, const double* e_before, const double* e_after, double* u,
               MassLedger& ledger, double inflow_concentration = 0.0) const;
 

@@ -164,5 +164,32 @@ TEST(Scenario, EditDistanceFindsTypos) {
   EXPECT_EQ(edit_distance("", "abc"), 3u);
 }
 
+TEST(Scenario, MolecularWeightSplitsTheClearanceBetweenBloodAndLymph) {
+  // Supersaxo 1990: lymph takes ~4 % at 246 Da, 21 % at 5.2 kDa, 39 % at 12.3 kDa, 60 % at 19 kDa.
+  const std::string base = std::string(minimal);
+  auto with = [&](const std::string& keys) {
+    std::string text = base;
+    text.replace(text.find("k_blood = \"1e-3 1/s\""), std::string("k_blood = \"1e-3 1/s\"").size(), keys);
+    return text;
+  };
+  for (const auto& [weight, share] : std::vector<std::pair<std::string, double>>{
+           {"246 Da", 0.04}, {"5.2 kDa", 0.21}, {"12.3 kDa", 0.39}, {"19000 Da", 0.60}}) {
+    const Scenario s = load_scenario(scenario_file(with("molecular_weight = \"" + weight + "\"\nk_clearance = \"1e-3 1/s\"")));
+    const SoluteInLayer& in = s.components[0].in_layer[0];
+    EXPECT_NEAR(in.k_lymph, share * 1e-3, 1e-9) << weight;
+    EXPECT_NEAR(in.k_blood, (1 - share) * 1e-3, 1e-9) << weight;
+  }
+  // Explicit rates win over the split.
+  const Scenario explicit_rates = load_scenario(scenario_file(
+      with("molecular_weight = \"12.3 kDa\"\nk_clearance = \"1e-3 1/s\"\nk_lymph = \"2e-4 1/s\"")));
+  EXPECT_NEAR(explicit_rates.components[0].in_layer[0].k_lymph, 2e-4, 1e-12);
+  EXPECT_NEAR(explicit_rates.components[0].in_layer[0].k_blood, 0.61e-3, 1e-9);
+  // A total clearance without a molecular weight, and a weight in the wrong unit, are errors that say why.
+  EXPECT_NE(error_of(with("k_clearance = \"1e-3 1/s\"")).find("needs the component's molecular_weight"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("molecular_weight = \"12 kg\"\nk_clearance = \"1e-3 1/s\"")).find("molecular_weight"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mesosim

@@ -212,7 +212,8 @@ TEST(Reservoir, BlebOfOneInjectionAmongSeveral) {
     const BlebFigures near = measure_bleb_near(model, pressure, 0.1, grid.x_centre(centre), grid.y_centre(15), 1e-3);
     EXPECT_NEAR(near.excess_volume, box_volume, 1e-12 * box_volume);
     EXPECT_NEAR(near.diameter, 5 * grid.hx, 1e-15);
-    EXPECT_NEAR(near.thickness, 4 * grid.hz, 1e-15);
+    EXPECT_NEAR(near.thickness, 4 * 1.5 * grid.hz, 1e-15);  // swollen: 4 cells of (1 + e) hz
+    EXPECT_NEAR(near.wheal_diameter, 5 * grid.hx, 1e-15);    // raised by 0.2 mm >= visible_elevation
     EXPECT_NEAR(near.peak_pressure, 0.5 / storage, 1e-9);
     EXPECT_NEAR(near.peak_elevation, 0.5 * 4 * grid.hz, 1e-15);
   }
