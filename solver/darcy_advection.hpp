@@ -4,9 +4,9 @@
 // low-order predictor, then each cell-to-cell face gets back the difference between the
 // Lax-Wendroff flux and the predictor's flux, as much of it as Zalesak's limiter lets pass
 // without taking any cell outside the range its face neighbours held before and after the predictor.
-// FCT rather than a TVD limiter because the bound holds whatever the Courant number (hundreds next
-// to the needle tip) without a nonlinear implicit solve, and the correction is antisymmetric per
-// face, so conservation, non-negativity and the uniform-c consistency of the predictor carry over.
+// FCT rather than a TVD limiter because the bound holds whatever the Courant number (above 10 next
+// to the needle tip in the Mantoux example) without a nonlinear implicit solve, and the correction
+// is antisymmetric per face, so conservation, non-negativity and uniform-c consistency carry over.
 // It does not correct faces to open sides (upwind there), the drained solute (at the predictor's
 // c), or add cross-derivative terms. Derivation, bounds and measured orders: docs/numerics-advection.md.
 #pragma once

@@ -3,8 +3,10 @@
 // advection of a prescribed uniform flow, then a backward-Euler diffusion sweep), with the
 // measured orders asserted (limited >= 1.5, upwind ~1); a step profile at Courant numbers 0.5, 2
 // and 10 (no value leaves [0, 1], the solute balances, the limited front is the sharper); a rough
-// 3-D pressure field with Courant numbers far above 1 (uniform c kept, bounds, conservation).
+// 3-D pressure field with Courant numbers far above 1 (uniform c kept, bounds, conservation, and
+// the same bits whether the solutes are advected on one thread or two).
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -304,6 +306,23 @@ TEST(DarcyAdvection, RoughFlowKeepsUniformConcentrationBoundsAndBalance) {
     EXPECT_NEAR(before * grid.cell_volume(), after * grid.cell_volume() + rough_ledger.removed(),
                 1e-13 * before * grid.cell_volume());
     EXPECT_EQ(rough_ledger.to_lymph, upwind_ledger.to_lymph);  // the correction moves solute between cells only
+    // Four solutes as the reservoir advects them (one per thread at a time, each with its
+    // thread's scratch slot) give the bits of one thread.
+    auto advect_four = [&](int n_threads) {
+      const int saved = omp_get_max_threads();
+      omp_set_num_threads(n_threads);
+      advection.prepare(2.0, p.data(), e.data(), e_after.data(), fluid);
+      std::vector<std::vector<double>> fields(4, std::vector<double>(n));
+      std::vector<MassLedger> ledgers(4);
+      for (int c = 0; c < 4; ++c)
+        for (std::size_t m = 0; m < n; ++m) fields[c][m] = 0.5 + 0.5 * std::sin((1.1 + 0.3 * c) * double(m));
+#pragma omp parallel for schedule(dynamic, 1)
+      for (int c = 0; c < 4; ++c)
+        advection.advect(solute, e.data(), e_after.data(), fields[c].data(), ledgers[c], omp_get_thread_num());
+      omp_set_num_threads(saved);
+      return fields;
+    };
+    EXPECT_TRUE(advect_four(1) == advect_four(2));
   }
 }
 
