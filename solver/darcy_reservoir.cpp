@@ -49,7 +49,7 @@ DarcyReservoir::DarcyReservoir(const Grid& grid, const Boundaries& boundaries, c
       fluid_(pressure_),
       pressure_solver_(pressure_),
       relaxing_(grid, 1),
-      advection_(pressure_),
+      advection_(pressure_, settings.advection),
       excess_(grid, 1),
       step_start_(grid, 1),
       excess_after_(grid, 1) {
@@ -372,7 +372,7 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
     const ComponentCoefficients& co = solutes_.coefficients(c);
     const AdvectedSolute solute{co.capacity.data(), fp_[c].data(), co.partition.data()};
     advection_.advect(solute, excess_.raw().data(), excess_after_.raw().data(), solutes.u.component(c),
-                      solutes.ledger[c]);
+                      solutes.ledger[c], omp_get_thread_num());
   }
   std::swap(excess_.raw(), excess_after_.raw());
   if (nonlinear_) relax(dt);

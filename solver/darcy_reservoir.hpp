@@ -5,7 +5,8 @@
 //      solved directly (PressureSolver); p clipped at 0 (never below baseline);
 //   3. advection: the face volumes W = dt g (p_cell - p_neighbour) and the drained volume
 //      dt chi p give every cell's new e exactly, and carry each solute upwind, implicitly, with
-//      chi p c to lymph (UpwindAdvection: one ordered pass, exact, any Courant number);
+//      chi p c to lymph (UpwindAdvection: one ordered pass, exact, any Courant number), then by
+//      default a limited second-order correction between cells (DarcyAdvection, "limited");
 //   4. diffusion: backward-Euler sweeps along x, y, z with the capacity (phi0 + e) f P and the
 //      conductance phi f P D scaled by (phi0 + e) / phi0 of the new e (diffusion_line);
 //   5. the solute sinks and binding, exactly (reaction map in amount variables).
@@ -40,9 +41,11 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "models/injection.hpp"
+#include "solver/darcy_advection.hpp"
 #include "solver/darcy_line.hpp"
 #include "solver/integrator.hpp"
 #include "solver/pressure_multigrid.hpp"
@@ -67,6 +70,7 @@ struct DarcySettings {
   double rest_excess = 1e-4;      ///< peak e below which, with no injection running, the fluid is at rest
   int max_picard_iterations = 12;  ///< nonlinear tissue: pressure solves per step at most
   double picard_tolerance = 0.01;  ///< nonlinear tissue: stop when e(p) moves by less than this x its peak
+  std::string advection = "limited";  ///< solute advection: "limited" (second order where the flow allows) or "upwind"
   IntegratorSettings at_rest;     ///< the plain transport integrator used while the fluid is at rest
 };
 
@@ -218,7 +222,7 @@ class DarcyReservoir {
   std::vector<double> pressure_mass_;    // per cell S + tau chi of the last solve
   std::vector<double> excess_estimate_;  // per cell e(p*) of the last Picard iterate
   std::vector<double> rhs_;              // per cell right-hand side of the Picard solve
-  UpwindAdvection advection_;
+  DarcyAdvection advection_;
   Field excess_, step_start_, excess_after_;
   std::vector<Scheduled> injections_;
   std::vector<double> breakpoints_;  // sorted injection starts and ends

@@ -69,15 +69,12 @@ void UpwindAdvection::for_each_face(int i, int j, int k, std::size_t cell, Visit
 void UpwindAdvection::prepare(double tau, const double* p, const double* e_before, double* e_after,
                               MassLedger& fluid) {
   const Grid& g = model_.grid();
-  const ComponentCoefficients& co = model_.coefficients(0);
   tau_ = tau;
   p_ = p;
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < g.nz; ++k) {
     PlaneLedger& ledger = planes_[k];
     ledger = PlaneLedger{};
-    // Removal (ln 2 / t_half) e_after, backward Euler: lambda = chi / S of the pressure model.
-    const double drain_rate = co.capacity[k] > 0.0 ? tau * co.sink_lymph[k] / co.capacity[k] : 0.0;
     for (int j = 0; j < g.ny; ++j)
       for (int i = 0; i < g.nx; ++i) {
         const std::size_t cell = g.index(i, j, k);
@@ -93,8 +90,8 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
           if (volume < 0.0 && neighbour >= 0) ++inflows;
           if (side >= 0) ledger.boundary[side] += volume;
         });
-        const double kept = (e_before[cell] - net_out) / (1.0 + drain_rate);
-        const double drained = drain_rate * kept;
+        const double kept = (e_before[cell] - net_out) / (1.0 + drain_rate(k));
+        const double drained = drain_rate(k) * kept;
         ledger.lymph += drained;
         e_after[cell] = kept;
         inflows_[cell] = exchanges || drained != 0.0 ? static_cast<unsigned char>(inflows) : quiet;
@@ -124,7 +121,6 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
 void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_before, const double* e_after,
                              double* u, MassLedger& ledger, double inflow_concentration) const {
   const Grid& g = model_.grid();
-  const ComponentCoefficients& co = model_.coefficients(0);
   const double* p = p_;
   CompensatedSum lymph;
   CompensatedSum lost[n_sides];
@@ -156,8 +152,7 @@ void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_befor
         if (side >= 0) lost[side].add(-carried);
       }
     });
-    const double drain_rate = co.capacity[k] > 0.0 ? tau_ * co.sink_lymph[k] / co.capacity[k] : 0.0;
-    const double drained = drain_rate * e_after[cell];  // the volume prepare() booked
+    const double drained = drained_volume(cell, k, e_after);  // the volume prepare() booked
     const double value = amount / (solute.capacity[k] + solute.fp[k] * e_after[cell] + part * (outflow + drained));
     u[cell] = value;
     lymph.add(part * drained * value);
@@ -166,6 +161,20 @@ void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_befor
   const double volume = g.cell_volume();
   ledger.to_lymph += lymph.value() * volume;
   for (int side = 0; side < n_sides; ++side) ledger.boundary[side] += lost[side].value() * volume;
+}
+
+int UpwindAdvection::inner_flows(std::size_t cell, Flow* flows) const {
+  const Grid& g = model_.grid();
+  const std::size_t plane = g.plane_size();
+  const int k = int(cell / plane), j = int((cell % plane) / std::size_t(g.nx)), i = int(cell % std::size_t(g.nx));
+  const double pc = p_[cell];
+  int n_flows = 0;
+  for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double conductance) {
+    if (neighbour < 0) return;
+    const double volume = (tau_ * conductance) * (pc - p_[neighbour]);
+    if (volume != 0.0) flows[n_flows++] = {std::size_t(neighbour), volume};
+  });
+  return n_flows;
 }
 
 }  // namespace mesosim

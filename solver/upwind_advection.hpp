@@ -50,11 +50,33 @@ class UpwindAdvection {
   void advect(const AdvectedSolute& solute, const double* e_before, const double* e_after, double* u,
               MassLedger& ledger, double inflow_concentration = 0.0) const;
 
+  /// The cells that exchange or drain fluid in the prepared step, every cell after the cells that
+  /// feed it (the order advect() solves them in); cells not listed keep e and u exactly.
+  const std::vector<std::size_t>& order() const { return order_; }
+
+  /// A face between two cells and the fluid volume crossing it in the prepared step.
+  struct Flow {
+    std::size_t neighbour;  ///< the cell on the other side
+    double volume;          ///< tau g (p_cell - p_neighbour), per unit cell volume; > 0 leaves the cell
+  };
+  /// Writes the faces of `cell` to other cells that carry fluid (volume != 0) into `flows` (room for
+  /// 6) and returns how many. The volumes are the products prepare() and advect() use, so a face
+  /// seen from the neighbour has exactly the opposite volume. Faces to open sides are left out.
+  int inner_flows(std::size_t cell, Flow* flows) const;
+
  private:
   /// Calls visit(neighbour, side, g) for every face of cell (i, j, k) with a non-zero
   /// conductance g; beyond an open side neighbour = -1 and side names it, else side = -1.
   template <class Visit>
   void for_each_face(int i, int j, int k, std::size_t cell, Visit&& visit) const;
+  /// tau lambda of depth k: the share of e_after drained over the step (lambda = chi / S).
+  double drain_rate(int k) const {
+    const ComponentCoefficients& co = model_.coefficients(0);
+    return co.capacity[k] > 0.0 ? tau_ * co.sink_lymph[k] / co.capacity[k] : 0.0;
+  }
+  /// The fluid volume drained from `cell` (depth index k) over the prepared step, per unit cell
+  /// volume: tau lambda e_after, the one product prepare() books and advect() carries solute with.
+  double drained_volume(std::size_t cell, int k, const double* e_after) const { return drain_rate(k) * e_after[cell]; }
 
   const TransportModel& model_;
   const FaceConductances* faces_ = nullptr;

@@ -1,0 +1,115 @@
+#include "solver/darcy_advection.hpp"
+
+#include <cassert>
+
+#include <omp.h>
+
+#include "models/error.hpp"
+
+namespace mesosim {
+
+DarcyAdvection::DarcyAdvection(const TransportModel& pressure_model, const std::string& scheme)
+    : model_(pressure_model), upwind_(pressure_model), scheme_(scheme), limited_(scheme == "limited") {
+  if (!limited_ && scheme != "upwind")
+    throw InputError("unknown advection scheme '" + scheme + "'; choose 'limited' or 'upwind'");
+}
+
+void DarcyAdvection::prepare(double tau, const double* p, const double* e_before, double* e_after,
+                             MassLedger& fluid) {
+  upwind_.prepare(tau, p, e_before, e_after, fluid);
+  if (!limited_) return;
+  const std::size_t n_threads = std::size_t(std::max(omp_get_max_threads(), 1));
+  const std::size_t n_cells = model_.grid().n_cells();
+  if (slots_.size() < n_threads) slots_.resize(n_threads);
+  for (Scratch& s : slots_)
+    if (s.start.size() != n_cells) {
+      s.start.assign(n_cells, 0.0);
+      s.low.assign(n_cells, 0.0);
+      s.ratios.assign(2 * n_cells, 1.0);
+    }
+}
+
+void DarcyAdvection::advect(const AdvectedSolute& solute, const double* e_before, const double* e_after, double* u,
+                            MassLedger& ledger, int slot, double inflow_concentration) {
+  if (!limited_) {
+    upwind_.advect(solute, e_before, e_after, u, ledger, inflow_concentration);
+    return;
+  }
+  assert(slot >= 0 && std::size_t(slot) < slots_.size());
+  Scratch& s = slots_[std::size_t(slot)];
+  for (const std::size_t cell : upwind_.order()) s.start[cell] = u[cell];
+  upwind_.advect(solute, e_before, e_after, u, ledger, inflow_concentration);
+  correct(solute, e_before, e_after, u, s);
+}
+
+void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_before, const double* e_after, double* u,
+                             Scratch& s) const {
+  const std::size_t plane = model_.grid().plane_size();
+  const std::vector<std::size_t>& order = upwind_.order();
+  for (const std::size_t cell : order) s.low[cell] = u[cell];
+  // Amounts are alpha u with alpha = capacity + fP e; concentrations c = P u. The antidiffusive
+  // amount a face carries from its upwind to its downwind cell, W (c_LW - c_low,up), is computed
+  // from (upwind, downwind, W) only, so both cells of a face get bitwise the same value.
+  auto antidiffusive = [&](std::size_t up, std::size_t down, double volume) {
+    const std::size_t k_up = up / plane, k_down = down / plane;
+    const double part_up = solute.partition[k_up];
+    const double courant = volume * part_up / (solute.capacity[k_up] + solute.fp[k_up] * e_before[up]);
+    const double face = lax_wendroff_face(part_up * s.start[up], solute.partition[k_down] * s.start[down], courant);
+    return volume * (face - part_up * s.low[up]);
+  };
+  // Into `cell` through a face of volume `volume` (> 0 leaves the cell) to `neighbour`.
+  auto into = [&](std::size_t cell, std::size_t neighbour, double volume) {
+    return volume > 0.0 ? -antidiffusive(cell, neighbour, volume) : antidiffusive(neighbour, cell, -volume);
+  };
+  // The bound of a cell: the extreme c over it and its flow neighbours, at the start and after the predictor.
+  auto widen = [&](std::size_t cell, double& lowest, double& highest) {
+    const double part = solute.partition[cell / plane];
+    lowest = std::min({lowest, part * s.start[cell], part * s.low[cell]});
+    highest = std::max({highest, part * s.start[cell], part * s.low[cell]});
+  };
+  UpwindAdvection::Flow flows[6];
+  // Pass 1: Zalesak's R+ and R- per cell from its bound and the antidiffusive amounts it would receive.
+  for (const std::size_t cell : order) {
+    const int n_flows = upwind_.inner_flows(cell, flows);
+    if (n_flows == 0) continue;
+    const int k = int(cell / plane);
+    double lowest = solute.partition[k] * s.low[cell], highest = lowest;
+    widen(cell, lowest, highest);
+    double gains = 0.0, losses = 0.0;
+    for (int f = 0; f < n_flows; ++f) {
+      widen(flows[f].neighbour, lowest, highest);
+      const double amount = into(cell, flows[f].neighbour, flows[f].volume);
+      if (amount > 0.0) gains += amount;
+      else losses += amount;
+    }
+    // Room to the bound in amounts: (alpha_after / P)(bound - c_low). A cell left without positive
+    // capacity (no fluid model gives one) takes no correction.
+    const double per_c = (solute.capacity[k] + solute.fp[k] * e_after[cell]) / solute.partition[k];
+    const double c_low = solute.partition[k] * s.low[cell];
+    s.ratios[2 * cell] = per_c > 0.0 ? limiter_ratio(per_c * (highest - c_low), gains) : 0.0;
+    s.ratios[2 * cell + 1] = per_c > 0.0 ? limiter_ratio(per_c * (lowest - c_low), losses) : 0.0;
+  }
+  // Pass 2: each face passes min(R+ of the receiver, R- of the giver) of its amount; the result
+  // is clamped to the bound, which the limiter already guarantees up to round-off.
+  for (const std::size_t cell : order) {
+    const int n_flows = upwind_.inner_flows(cell, flows);
+    if (n_flows == 0) continue;
+    const int k = int(cell / plane);
+    double lowest = solute.partition[k] * s.low[cell], highest = lowest;
+    widen(cell, lowest, highest);
+    double change = 0.0;
+    for (int f = 0; f < n_flows; ++f) {
+      const std::size_t neighbour = flows[f].neighbour;
+      widen(neighbour, lowest, highest);
+      const double amount = into(cell, neighbour, flows[f].volume);
+      const double passed = amount > 0.0 ? std::min(s.ratios[2 * cell], s.ratios[2 * neighbour + 1])
+                                         : std::min(s.ratios[2 * cell + 1], s.ratios[2 * neighbour]);
+      change += passed * amount;
+    }
+    const double part = solute.partition[k];
+    const double value = s.low[cell] + change / (solute.capacity[k] + solute.fp[k] * e_after[cell]);
+    u[cell] = std::clamp(value, lowest / part, highest / part);
+  }
+}
+
+}  // namespace mesosim
