@@ -32,16 +32,22 @@ function actorOf(source, colour, opacity) {
 }
 
 /// Image data on the block (mm) holding `values` (C order z from the surface down, y, x), flipped
-/// so that vtk's z index grows upward.
-function imageOf(data, values) {
+/// so that vtk's z index grows upward. `pad`: one layer of zeros around the block, so that
+/// isosurfaces reaching a face of the block are closed there.
+function imageOf(data, values, pad = false) {
   const g = data.grid;
-  const flipped = new values.constructor(values.length);
-  const plane = g.nx * g.ny;
-  for (let k = 0; k < g.nz; ++k) flipped.set(values.subarray(k * plane, (k + 1) * plane), (g.nz - 1 - k) * plane);
+  const p = pad ? 1 : 0;
+  const [nx, ny, nz] = [g.nx + 2 * p, g.ny + 2 * p, g.nz + 2 * p];
+  const flipped = new values.constructor(nx * ny * nz);
+  for (let k = 0; k < g.nz; ++k)
+    for (let j = 0; j < g.ny; ++j) {
+      const from = (k * g.ny + j) * g.nx;
+      flipped.set(values.subarray(from, from + g.nx), ((g.nz - 1 - k + p) * ny + j + p) * nx + p);
+    }
   const image = vtkImageData.newInstance();
-  image.setDimensions(g.nx, g.ny, g.nz);
+  image.setDimensions(nx, ny, nz);
   image.setSpacing(g.hx * 1e3, g.hy * 1e3, g.hz * 1e3);
-  image.setOrigin(0.5 * g.hx * 1e3, 0.5 * g.hy * 1e3, -g.depth * 1e3 + 0.5 * g.hz * 1e3);
+  image.setOrigin((0.5 - p) * g.hx * 1e3, (0.5 - p) * g.hy * 1e3, -g.depth * 1e3 + (0.5 - p) * g.hz * 1e3);
   image.getPointData().setScalars(vtkDataArray.newInstance({ name: 'c', numberOfComponents: 1, values: flipped }));
   return image;
 }
@@ -125,7 +131,7 @@ export function createView3d(container, data) {
   camera.setPosition(lx / 2 + 1.1 * lx, ly / 2 - 1.6 * ly, lz + 0.9 * Math.max(lx, ly));
   camera.setViewUp(0, 0, 1);
   renderer.resetCamera();
-  camera.zoom(1.25);
+  camera.zoom(1.05);
 
   return {
     /// Shows a snapshot; returns a short note for the panel's heading.
@@ -150,7 +156,7 @@ export function createView3d(container, data) {
       } else {
         const level = component.threshold > 0 ? component.threshold : 0.1 * component.peak;
         const what = component.threshold > 0 ? 'threshold' : '10 % of the peak';
-        contour.setInputData(imageOf(data, field));
+        contour.setInputData(imageOf(data, field, true));
         contour.setContourValue(level);
         if (!surfaceAdded) renderer.addActor(surface);
         surfaceAdded = true;
@@ -166,7 +172,7 @@ export function createView3d(container, data) {
       if (excess && data.excess.peak >= data.excess.bleb_level) {
         let highest = 0;
         for (let i = 0; i < excess.length; ++i) if (excess[i] > highest) highest = excess[i];
-        blebContour.setInputData(imageOf(data, excess));
+        blebContour.setInputData(imageOf(data, excess, true));
         if (!blebAdded) renderer.addActor(bleb);
         blebAdded = true;
         bleb.setVisibility(highest >= data.excess.bleb_level);
