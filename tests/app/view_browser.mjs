@@ -37,13 +37,19 @@ try {
   tab.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
-  tab.on('pageerror', (error) => errors.push(`page: ${error.message}`));
+  let loadFailed;
+  const failedLoading = new Promise((_, reject) => (loadFailed = reject));
+  failedLoading.catch(() => {});
+  tab.on('pageerror', (error) => {
+    errors.push(`page: ${error.message}`);
+    loadFailed(new Error('the page threw while loading'));
+  });
   tab.on('request', (request) => {
     if (!request.url().startsWith('file:') && !request.url().startsWith('data:') && !request.url().startsWith('blob:'))
       requests.push(request.url());
   });
   await tab.goto(pathToFileURL(resolve(page)).href, { waitUntil: 'load' });
-  await tab.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 60000 });
+  await Promise.race([tab.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 60000 }), failedLoading]);
   const info = await tab.evaluate(() => ({
     snapshots: window.mesosimViewer.data.snapshots.length,
     components: window.mesosimViewer.data.components.map((c) => c.name),

@@ -35,7 +35,7 @@ function logTable(peak, decades) {
 
 function remember(key, value) {
   cache.set(key, value);
-  if (cache.size > 48) cache.delete(cache.keys().next().value);
+  if (cache.size > 32) cache.delete(cache.keys().next().value);
   return value;
 }
 
