@@ -3,12 +3,14 @@
 # geometric snapshots), its page written and opened in headless Chromium by view_browser.mjs
 # (no console errors, slider, component switch, 3-D modes, cells, play; screenshots not blank and
 # different between times); a darcy run's page shows the bleb; input errors exit 2.
-# Usage: test_view.sh PATH_TO_MESOSIM PATH_TO_SOURCE_TREE NODE_MODULES_DIR CHROMIUM
+# The same checks run in Firefox (ESR, in a window under xvfb-run: headless Firefox has no WebGL 2).
+# Usage: test_view.sh PATH_TO_MESOSIM PATH_TO_SOURCE_TREE NODE_MODULES_DIR CHROMIUM FIREFOX
 set -u
 mesosim=$1
 source_tree=$2
 modules=$3
 chromium=$4
+firefox=$5
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/check.sh"  # pass, fail, check and the failure count
@@ -31,6 +33,12 @@ if node "$source_tree/tests/app/view_browser.mjs" "$modules" "$work/run/view.htm
   pass "the page in headless Chromium"
 else
   fail "the page in headless Chromium"
+fi
+if xvfb-run -a -s "-screen 0 1920x1200x24 -nolisten tcp" \
+     node "$source_tree/tests/app/view_browser.mjs" "$modules" "$work/run/view.html" "$work/shots-firefox" "$firefox" --firefox; then
+  pass "the page in Firefox"
+else
+  fail "the page in Firefox"
 fi
 
 # A darcy-reservoir run: the 3-D view shows the bleb at the end of the injection.

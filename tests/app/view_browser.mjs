@@ -1,18 +1,20 @@
-// Drives the page `mesosim view` wrote in headless Chromium (Debian's, through puppeteer-core):
+// Drives the page `mesosim view` wrote in headless Chromium (Debian's, through puppeteer-core; or
+// Firefox with --firefox):
 // loads it from file://, waits for the first frame, checks there are no console errors or page
 // errors, moves the time slider, switches the component and the 3-D mode, takes screenshots and
 // checks that they are not blank and that they differ between times. Prints one line per check
 // and exits non-zero on any failure.
 // With --bleb (a darcy run's page) it checks instead that the 3-D view shows the bleb at the
 // second snapshot (the end of the injection), with no errors.
-//   node view_browser.mjs NODE_MODULES_DIR PAGE.html OUT_DIR [CHROMIUM] [--bleb]
+//   node view_browser.mjs NODE_MODULES_DIR PAGE.html OUT_DIR [BROWSER_EXECUTABLE] [--bleb] [--firefox]
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const bleb = process.argv.includes('--bleb');
-const [modules, page, outDir, chromium = '/usr/bin/chromium'] = process.argv.slice(2).filter((a) => a !== '--bleb');
+const firefox = process.argv.includes('--firefox');
+const [modules, page, outDir, executable = '/usr/bin/chromium'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const puppeteer = createRequire(join(resolve(modules), 'package.json'))('puppeteer-core');
 mkdirSync(outDir, { recursive: true });
 let failures = 0;
@@ -21,14 +23,21 @@ const check = (ok, what) => {
   if (!ok) failures += 1;
 };
 
-const browser = await puppeteer.launch({
-  executablePath: chromium,
-  headless: true,
-  args: [
-    '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage',
-  ],
-});
+// Chromium headless with its software WebGL (SwiftShader); Firefox in a window on the caller's X
+// display (xvfb-run), where Mesa gives it WebGL 2 (headless Firefox has none here).
+const browser = await puppeteer.launch(
+  firefox
+    ? { browser: 'firefox', executablePath: executable, headless: false }
+    : {
+        executablePath: executable,
+        headless: true,
+        args: [
+          '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
+          '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage',
+        ],
+      },
+);
+console.log(`browser: ${await browser.version()}`);
 const errors = [];
 const requests = [];
 try {

@@ -129,12 +129,21 @@ async function redraw(s) {
   $('depth-label').textContent = `${(s.depth * 1e3).toFixed(2)} mm (${layerAt(s.depth)})`;
   drawWhereItWent($('plot'), data, s.component, data.snapshots[s.snapshot].time_s);
   const excess = data.excess ? await decodeExcess(data, s.snapshot) : null;
-  if (!view3d) {
-    view3d = createView3d($('view3d'), data);
-    hooks.colours3d = () => view3d.colours();
+  if (view3d === null) {
+    try {
+      if (!document.createElement('canvas').getContext('webgl2')) throw new Error('no WebGL 2 context');
+      view3d = createView3d($('view3d'), data);
+      hooks.colours3d = () => view3d.colours();
+    } catch (error) {
+      // No WebGL 2 (an old graphics driver, a locked-down browser): every other panel still works.
+      view3d = false;
+      hooks.colours3d = () => 0;
+      $('view3d').textContent = `The 3-D view needs WebGL 2, which this browser does not offer (${error.message || error}).`;
+      $('view3d').classList.add('unavailable');
+      $('mode3d').disabled = true;
+    }
   }
-  const note = view3d.update({ field, excess, scale, component, mode: s.mode3d, injections });
-  $('note3d').textContent = note;
+  $('note3d').textContent = view3d ? view3d.update({ field, excess, scale, component, mode: s.mode3d, injections }) : '';
   hooks.frames += 1;
   document.body.dataset.shown = `${s.snapshot}:${s.component}:${s.log ? 'log' : 'linear'}:${s.cells ? 'cells' : 'smooth'}`;
   // Decode the next snapshot while the reader looks at this one.
