@@ -378,7 +378,9 @@ int run(const RunOptions& requested) {
   if (options.threads > 0) omp_set_num_threads(options.threads);
   const Scenario scenario = resolve_scenario(options, &source);
   const double snapshot_interval =  // empty: the geometric schedule
-      options.snapshot_interval.empty() ? 1.0 : parse_quantity("--snapshot-interval", options.snapshot_interval, Dimension::of_time());
+      options.snapshot_interval.empty()
+          ? 1.0
+          : parse_quantity("--snapshot-interval", options.snapshot_interval, Dimension::of_time());
   const double checkpoint_interval =
       parse_quantity("--checkpoint-every", options.checkpoint_interval, Dimension::of_time());
   if (!(snapshot_interval > 0.0)) throw InputError("--snapshot-interval must be positive, e.g. \"6 h\"");
