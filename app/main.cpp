@@ -7,7 +7,8 @@
 //   mesosim sweep SWEEP.toml [--out DIR] [--jobs N] [--threads-per-job M] [--shard i/N] [--resume]
 //                [--dry-run] [--gather [--from DIR]...]
 //   mesosim presets [tissue|component|technique [NAME]]
-//   mesosim render DIR [--view section,top,3d,plots] [--component NAME] [--times "0 h,1 d"] [--movie] (app/render.hpp)
+//   mesosim render DIR [--view section,top,3d,plots] [--component NAME|all] [--times "0 h,1 d"] [--movie] (app/render.hpp)
+//   mesosim view DIR [--out FILE] [--component NAME]   (one HTML page for a browser, app/view.hpp)
 //   mesosim --version
 // `run` without a scenario runs the built-in default case (default_case.hpp, the same as
 // scenarios/examples/single_injection.toml): one 0.05 mL injection followed for 7 days. A run
@@ -28,6 +29,7 @@
 #include "app/render.hpp"
 #include "app/run.hpp"
 #include "app/sweep.hpp"
+#include "app/view.hpp"
 #include "scenarios/deposit_report.hpp"
 #include "models/error.hpp"
 #include "scenarios/presets.hpp"
@@ -152,8 +154,8 @@ int main(int argc, char** argv) {
   run_command->add_option("--output-interval", options.output_interval,
                           "Simulated time between metrics and ledger rows, e.g. \"1 h\" (default: the scenario's)");
   run_command->add_option("--snapshot-interval", options.snapshot_interval,
-                          "Simulated time between 3-D snapshots in results.h5, rounded to whole output intervals")
-      ->capture_default_str();
+                          "Simulated time between 3-D snapshots in results.h5, rounded to whole output intervals "
+                          "(default: geometric, 0, 5, 15, 30 min, 1, 2, 4, 8, 12 h after each session, then daily)");
   run_command->add_option("--checkpoint-every", options.checkpoint_interval,
                           "Wall-clock time between checkpoints, e.g. \"10 min\"")
       ->capture_default_str();
@@ -191,6 +193,8 @@ int main(int argc, char** argv) {
   presets_command->add_option("name", preset_name, "One preset");
   RenderOptions render_options;
   CLI::App* render_command = add_render_command(app, render_options);
+  ViewOptions view_options;
+  CLI::App* view_command = add_view_command(app, view_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -200,6 +204,7 @@ int main(int argc, char** argv) {
     if (presets_command->parsed()) return presets(preset_kind, preset_name);
     if (sweep_command->parsed()) return run_sweep(sweep_options);
     if (render_command->parsed()) return render(render_options);
+    if (view_command->parsed()) return view(view_options);
     return check_command->parsed() ? check(options) : run(options);
   } catch (const InputError& e) {
     std::cerr << "mesosim: error: " << e.what() << "\n";

@@ -130,13 +130,17 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& o) {
   command->add_option("--out", o.out, "Where to write (default: DIR/render)");
   command->add_option("--view", o.views, "Comma-separated: section, top, 3d, plots")->capture_default_str();
   command->add_flag("--plots", o.plots_only, "Only the plots (metrics over time, depth profile)");
-  command->add_option("--component", o.component, "Component to show (default: the first)");
+  command->add_option("--component", o.component,
+                      "Component to show, or all (default: the one that stays longest in the tissue)");
   command->add_option("--section", o.section, "Cross-section plane: x (x-z) or y (y-z)")->capture_default_str();
   command->add_option("--through", o.through, "Injection the section and depth profile pass through (1 = first)")
       ->capture_default_str();
   command->add_option("--depth", o.depth, "Top view depth, e.g. \"1 mm\" (default: that injection's tip)");
   command->add_option("--times", o.times, "Times to show, nearest snapshots, e.g. \"0 h,6 h,1 d\" (default: all)");
   command->add_option("--scale", o.scale, "Colour scale: linear or log")->capture_default_str();
+  command->add_option("--sampling", o.sampling,
+                      "smooth (interpolated between cell centres) or cells (each cell's own value)")
+      ->capture_default_str();
   command->add_option("--max", o.max, "Top of the colour range, e.g. \"5 mg/mL\" (default: the largest value shown)");
   command->add_option("--min", o.min, "Bottom of the colour range (default: 0, or max/1e4 for log)");
   command->add_option("--contour", o.contour, "Outline the region above this concentration, e.g. \"0.1 mg/mL\"");
@@ -148,7 +152,11 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& o) {
   return command;
 }
 
-int render(const RenderOptions& o) {
+namespace {
+
+/// Renders one component (o.component names it; empty: the one that stays longest) and writes the
+/// index `index_name` in the output directory.
+int render_component(const RenderOptions& o, const std::string& index_name) {
   const auto start = std::chrono::steady_clock::now();
   // Check every option before anything is read or written.
   std::set<std::string> views;
@@ -164,6 +172,7 @@ int render(const RenderOptions& o) {
   if (!(o.fps > 0.0 && o.fps <= 60.0)) throw InputError("--fps must be in (0, 60]");
   const auto [width, height] = parse_size(o.size);
   const Scale scale_kind = parse_scale(o.scale);
+  const Sampling sampling = parse_sampling(o.sampling);
   auto concentration = [](const char* key, const std::string& text) {
     const double value = parse_quantity(key, text, Dimension::of_concentration());
     if (!(value > 0.0)) throw InputError(std::string(key) + " must be positive, e.g. \"0.1 mg/mL\"");
@@ -175,7 +184,7 @@ int render(const RenderOptions& o) {
   if (views.count("3d") && !x_display_works()) reexec_under_xvfb();  // DISPLAY unset, or no X server there
 
   const ResultsReader results(o.directory);
-  const std::size_t component = o.component.empty() ? 0 : results.component(o.component);
+  const std::size_t component = o.component.empty() ? results.longest_staying() : results.component(o.component);
   if (results.injections.empty() && (views.count("section") || views.count("plots")))
     throw InputError(results.path().string() + " has no injections to cut through; use --view top or 3d");
   if (o.through < 1 || std::size_t(o.through) > std::max<std::size_t>(results.injections.size(), 1))
@@ -216,6 +225,7 @@ int render(const RenderOptions& o) {
   record["results"] = fs::absolute(results.path()).string();
   record["component"] = name;
   record["scale"] = {{"kind", o.scale}, {"low_mg_per_mL", scale.low}, {"high_mg_per_mL", scale.high}};
+  record["sampling"] = o.sampling;
   record["size"] = {width, height};
   std::vector<std::string> written;
   std::map<std::string, std::vector<fs::path>> frames_by_view;
@@ -249,6 +259,7 @@ int render(const RenderOptions& o) {
       spec.axis = o.section[0];
       spec.through = through;
       spec.depth = depth;
+      spec.sampling = sampling;
       const Slice slice = cut(results, field, spec);
       std::vector<Outline> outlines;
       if (contour > 0.0) outlines.push_back({slice, contour, "above " + format_value(contour) + " mg/mL"});
@@ -300,13 +311,32 @@ int render(const RenderOptions& o) {
     std::printf("plots: %s, %s\n", (out / "metrics.png").string().c_str(), profile_file.string().c_str());
     record["plots"] = {"metrics.png", profile_file.filename().string()};
   }
-  std::ofstream(out / "render.json") << record.dump(1) << "\n";
+  std::ofstream(out / index_name) << record.dump(1) << "\n";
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (n_frames > 0)
     std::printf("render: %zu frames in %.2f s (%.1f frames/s), ", n_frames, frame_seconds, double(n_frames) / frame_seconds);
   else
     std::printf("render: ");
-  std::printf("%.2f s in all; index: %s\n", total, (out / "render.json").string().c_str());
+  std::printf("%.2f s in all; index: %s\n", total, (out / index_name).string().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int render(const RenderOptions& o) {
+  if (o.component != "all") return render_component(o, "render.json");
+  const ResultsReader results(o.directory);
+  for (std::size_t c = 0; c < results.component_names.size(); ++c) {
+    RenderOptions one = o;
+    one.component = results.component_names[c];
+    std::printf("render: %s\n", one.component.c_str());
+    render_component(one, "render_" + results.component_keys[c] + ".json");
+  }
+  const fs::path out = o.out.empty() ? fs::path(o.directory) / "render" : fs::path(o.out);
+  std::error_code ec;
+  fs::copy_file(out / ("render_" + results.component_keys.back() + ".json"), out / "render.json",
+                fs::copy_options::overwrite_existing, ec);
+  if (ec) throw OutputError("cannot write " + (out / "render.json").string() + ": " + ec.message());
   return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "app/builtin_scenario.hpp"
 #include "app/default_case.hpp"
 #include "models/error.hpp"
+#include "models/output_schedule.hpp"
 #include "scenarios/units.hpp"
 #include "solver/darcy_reservoir.hpp"
 #include "solver/deposit.hpp"
@@ -375,8 +376,10 @@ int run(const RunOptions& requested) {
   }
   if (options.threads > 0) omp_set_num_threads(options.threads);
   const Scenario scenario = resolve_scenario(options, &source);
-  const double snapshot_interval =
-      parse_quantity("--snapshot-interval", options.snapshot_interval, Dimension::of_time());
+  const double snapshot_interval =  // empty: the geometric schedule
+      options.snapshot_interval.empty()
+          ? 1.0
+          : parse_quantity("--snapshot-interval", options.snapshot_interval, Dimension::of_time());
   const double checkpoint_interval =
       parse_quantity("--checkpoint-every", options.checkpoint_interval, Dimension::of_time());
   if (!(snapshot_interval > 0.0)) throw InputError("--snapshot-interval must be positive, e.g. \"6 h\"");
@@ -405,8 +408,12 @@ int run(const RunOptions& requested) {
   const TransportModel& model = darcy ? reservoir->solute_model() : *prepared->model;
   Integrator& integrator = *prepared->integrator;
   const double t_end = scenario.end_time, interval = scenario.output_interval;
-  const long n_outputs = long(std::ceil(t_end / interval - 1e-9));
-  const long snapshot_every = std::max(1L, std::lround(snapshot_interval / interval));
+  std::vector<double> injection_times;
+  for (const Injection& injection : scenario.injections) injection_times.push_back(injection.time);
+  const OutputSchedule schedule = options.snapshot_interval.empty()
+                                      ? geometric_schedule(t_end, interval, injection_times)
+                                      : fixed_schedule(t_end, interval, snapshot_interval);
+  const long n_outputs = long(schedule.times.size()) - 1;
 
   fs::path out(options.out.empty() ? scenario.output_directory : options.out);
   if (out.empty()) {
@@ -639,7 +646,7 @@ int run(const RunOptions& requested) {
   const double run_start_time = state.time;
   const double wall_at_start = wall_now();
   for (long& n = position.next_output; n <= n_outputs; ++n) {
-    const double t_out = n == n_outputs ? t_end : double(n) * interval;
+    const double t_out = schedule.times[std::size_t(n)];
     // Later injections: stop at each, deposit, restart the step-size control on the new field.
     while (position.next_injection < long(pending.size()) && pending[position.next_injection].time < t_out) {
       if (!integrator.advance_to(state, pending[position.next_injection].time, periodic_checkpoint)) return stopped();
@@ -680,7 +687,7 @@ int run(const RunOptions& requested) {
     } else if (!integrator.advance_to(state, t_out, periodic_checkpoint)) {
       return stopped();
     }
-    record(n % snapshot_every == 0 || n == n_outputs);
+    record(schedule.snapshot[std::size_t(n)]);
     if (stop_requested.load()) {
       ++n;
       if (darcy && !reservoir->at_rest()) {  // the end came before the fluid was at rest

@@ -22,7 +22,7 @@ struct RunOptions {
   std::string end;                     ///< empty: the scenario's
   std::string cell = "200 um";         ///< built-in case only
   std::string output_interval;         ///< empty: the scenario's
-  std::string snapshot_interval = "12 h";  ///< simulated time between 3-D snapshots (a multiple of the output interval)
+  std::string snapshot_interval;  ///< simulated time between 3-D snapshots; empty: geometric (models/output_schedule.hpp)
   std::string checkpoint_interval = "10 min";  ///< wall-clock time between checkpoints
   std::string scheme;                  ///< empty: the scenario's
   double tolerance = 0.0;              ///< 0: the scenario's

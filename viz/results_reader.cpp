@@ -117,4 +117,34 @@ std::size_t ResultsReader::layer_at(double depth) const {
   return layer;
 }
 
+std::size_t ResultsReader::longest_staying() const {
+  std::vector<std::vector<double>> in_tissue;
+  for (std::size_t c = 0; c < component_names.size(); ++c) in_tissue.push_back(series(c, "in_tissue"));
+  return mesosim::longest_staying(series_times, in_tissue);
+}
+
+std::string ResultsReader::resolved_json() const {
+  try {
+    return h5::read_string_attribute(file_, "/", "resolved");
+  } catch (const InputError&) {
+    return "{}";
+  }
+}
+
+std::size_t longest_staying(const std::vector<double>& times, const std::vector<std::vector<double>>& in_tissue) {
+  std::size_t best = 0;
+  double best_integral = -1.0;
+  for (std::size_t c = 0; c < in_tissue.size(); ++c) {
+    const std::vector<double>& f = in_tissue[c];
+    double integral = 0.0;
+    for (std::size_t n = 1; n < std::min(times.size(), f.size()); ++n)
+      integral += 0.5 * (f[n - 1] + f[n]) * (times[n] - times[n - 1]);
+    if (integral > best_integral) {
+      best = c;
+      best_integral = integral;
+    }
+  }
+  return best;
+}
+
 }  // namespace mesosim

@@ -52,11 +52,20 @@ class ResultsReader {
   std::vector<double> series(std::size_t component, const std::string& metric) const;
   /// Index of the layer holding `depth`.
   std::size_t layer_at(double depth) const;
+  /// The component that stays longest in the tissue (longest_staying over /series in_tissue).
+  std::size_t longest_staying() const;
+  /// The run's resolved parameters (the root attribute `resolved`, JSON, SI); "{}" if absent.
+  std::string resolved_json() const;
 
  private:
   std::filesystem::path path_;
   h5::File file_;
   std::string scenario_name_;
 };
+
+/// Index of the component whose fraction in the tissue has the largest time integral over the run
+/// (its mean residence within the run; trapezoid rule over `times`, s). `in_tissue[c]` holds
+/// component c's fraction at each time. Ties go to the lower index; 0 when there are no times.
+std::size_t longest_staying(const std::vector<double>& times, const std::vector<std::vector<double>>& in_tissue);
 
 }  // namespace mesosim

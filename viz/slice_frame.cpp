@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "models/error.hpp"
+
 namespace mesosim {
 
 namespace {
@@ -76,7 +78,34 @@ std::vector<int> spread(const std::vector<int>& wanted, int spacing, int low, in
   return placed;
 }
 
+/// The two cell planes around `coordinate` (m, cell centres at (n + 0.5) h) and the weight of the
+/// second; cells: the plane holding it, weight 0.
+struct Planes {
+  int first = 0, second = 0;
+  double weight = 0.0;
+};
+
+Planes planes_around(double coordinate, double h, int n, Sampling sampling) {
+  if (sampling == Sampling::cells) {
+    const int k = std::clamp(int(coordinate / h), 0, n - 1);
+    return {k, k, 0.0};
+  }
+  const double f = std::clamp(coordinate / h - 0.5, 0.0, double(n - 1));
+  const int first = std::min(int(f), n - 1);
+  return {first, std::min(first + 1, n - 1), f - first};
+}
+
 }  // namespace
+
+Sampling parse_sampling(const std::string& name) {
+  if (name == "smooth") return Sampling::smooth;
+  if (name == "cells") return Sampling::cells;
+  throw InputError("--sampling " + name + ": use smooth (interpolated between cell centres) or cells (each cell's value)");
+}
+
+double Slice::cell(double u, double v) const {
+  return at(std::clamp(int(u / h_u), 0, n_u - 1), std::clamp(int(v / h_v), 0, n_v - 1));
+}
 
 double Slice::sample(double u, double v) const {
   const double fu = std::clamp(u / h_u - 0.5, 0.0, double(n_u - 1)), fv = std::clamp(v / h_v - 0.5, 0.0, double(n_v - 1));
@@ -90,14 +119,16 @@ Slice cut(const ResultsReader& r, const std::vector<double>& field, const SliceS
   auto index = [&](int i, int j, int k) { return (std::size_t(k) * std::size_t(r.ny) + std::size_t(j)) * std::size_t(r.nx) + std::size_t(i); };
   Slice s;
   if (spec.view == SliceView::top) {
-    const int k = std::clamp(int(spec.depth / r.hz), 0, r.nz - 1);
+    const Planes k = planes_around(spec.depth, r.hz, r.nz, spec.sampling);
     s.n_u = r.nx;
     s.n_v = r.ny;
     s.h_u = r.hx;
     s.h_v = r.hy;
     s.values.resize(std::size_t(s.n_u) * std::size_t(s.n_v));
     for (int row = 0; row < r.ny; ++row)
-      for (int i = 0; i < r.nx; ++i) s.values[std::size_t(row) * std::size_t(r.nx) + std::size_t(i)] = field[index(i, r.ny - 1 - row, k)];
+      for (int i = 0; i < r.nx; ++i)
+        s.values[std::size_t(row) * std::size_t(r.nx) + std::size_t(i)] =
+            (1 - k.weight) * field[index(i, r.ny - 1 - row, k.first)] + k.weight * field[index(i, r.ny - 1 - row, k.second)];
     return s;
   }
   const InjectionPoint& through = r.injections.at(spec.through);
@@ -106,11 +137,14 @@ Slice cut(const ResultsReader& r, const std::vector<double>& field, const SliceS
   s.n_v = r.nz;
   s.h_u = along_x ? r.hx : r.hy;
   s.h_v = r.hz;
-  const int fixed = along_x ? std::clamp(int(through.y / r.hy), 0, r.ny - 1) : std::clamp(int(through.x / r.hx), 0, r.nx - 1);
+  const Planes fixed = along_x ? planes_around(through.y, r.hy, r.ny, spec.sampling)
+                               : planes_around(through.x, r.hx, r.nx, spec.sampling);
+  auto value = [&](int u, int plane, int k) { return along_x ? field[index(u, plane, k)] : field[index(plane, u, k)]; };
   s.values.resize(std::size_t(s.n_u) * std::size_t(s.n_v));
   for (int k = 0; k < r.nz; ++k)
     for (int u = 0; u < s.n_u; ++u)
-      s.values[std::size_t(k) * std::size_t(s.n_u) + std::size_t(u)] = along_x ? field[index(u, fixed, k)] : field[index(fixed, u, k)];
+      s.values[std::size_t(k) * std::size_t(s.n_u) + std::size_t(u)] =
+          (1 - fixed.weight) * value(u, fixed.first, k) + fixed.weight * value(u, fixed.second, k);
   return s;
 }
 
@@ -206,7 +240,7 @@ FrameLayout draw_slice_frame(Canvas& canvas, const ResultsReader& r, const Slice
   std::vector<std::uint8_t> rgb(std::size_t(plot.width) * std::size_t(plot.height) * 3);
   for (int y = 0; y < plot.height; ++y)
     for (int x = 0; x < plot.width; ++x) {
-      const Rgb c = viridis_at(scale.position(slice.sample((x + 0.5) / ppm, (y + 0.5) / ppm)));
+      const Rgb c = viridis_at(scale.position(slice.sample((x + 0.5) / ppm, (y + 0.5) / ppm, spec.sampling)));
       const std::size_t p = (std::size_t(y) * std::size_t(plot.width) + std::size_t(x)) * 3;
       rgb[p] = c.r;
       rgb[p + 1] = c.g;

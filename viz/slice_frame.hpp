@@ -18,11 +18,17 @@ namespace mesosim {
 
 enum class SliceView { section, top };
 
+/// How a picture samples the cell values: smooth (linear between cell centres, in the plane and
+/// across it) or cells (each cell's own value, the staircase of the grid).
+enum class Sampling { smooth, cells };
+Sampling parse_sampling(const std::string& name);  ///< "smooth" or "cells"; anything else is an InputError
+
 struct SliceSpec {
   SliceView view = SliceView::section;
   char axis = 'x';          ///< section: 'x' = the x-z plane through the injection, 'y' = the y-z plane
   std::size_t through = 0;  ///< index of the injection the section passes through (0: the first)
   double depth = 0.0;       ///< top view: m below the skin surface
+  Sampling sampling = Sampling::smooth;
 };
 
 /// A plane cut of a cell-centred 3-D field: n_u columns (left to right in the picture) by n_v rows
@@ -35,10 +41,16 @@ struct Slice {
   double at(int u, int v) const { return values[std::size_t(v) * std::size_t(n_u) + std::size_t(u)]; }
   /// Bilinear between cell centres (constant beyond the outer centres); u, v in m from the top-left.
   double sample(double u, double v) const;
+  /// The value of the cell holding (u, v), m from the top-left (clamped to the slice).
+  double cell(double u, double v) const;
+  /// sample() or cell() as `sampling` says.
+  double sample(double u, double v, Sampling sampling) const { return sampling == Sampling::cells ? cell(u, v) : sample(u, v); }
 };
 
 /// Cuts the plane `spec` names out of `field` (C order z, y, x, as ResultsReader::field gives it).
 /// Section rows are depths (surface first); top-view rows run from y = L_y at the top to y = 0.
+/// Smooth sampling interpolates linearly between the two cell planes around the cut (constant
+/// beyond the outer centres); cells takes the plane of the cell holding it.
 Slice cut(const ResultsReader& results, const std::vector<double>& field, const SliceSpec& spec);
 
 /// A level set of a slice field drawn as a line over the frame, with its legend text.

@@ -66,7 +66,10 @@ for frame in [f for f in frames if f["view"] in ("section", "top")][:2]:
 with h5py.File(results_h5, "r") as f:
     tip = (f["injections/x_m"][0], f["injections/y_m"][0], f["injections/depth_m"][0])
     length_y = f["grid"].attrs["dims"][1] * f["grid"].attrs["spacing"][1]
-    peak = max(f["snapshots/%06d/lidocaine" % n][()].max() for n in range(len(f["snapshots/time_s"])))
+    names = [n.decode() if isinstance(n, bytes) else n for n in f["components/names"][()]]
+    keys = [k.decode() if isinstance(k, bytes) else k for k in f["components/keys"][()]]
+    key = keys[names.index(record["component"])]
+    peak = max(f["snapshots/%06d/%s" % (n, key)][()].max() for n in range(len(f["snapshots/time_s"])))
 check(abs(record["scale"]["high_mg_per_mL"] - peak) <= 1e-12 * peak,
       "colour range top %.6g = largest value in the results %.6g" % (record["scale"]["high_mg_per_mL"], peak))
 for view in ("section", "top"):

@@ -5,7 +5,8 @@
 #   - SIGKILL mid-run leaves a results.h5 that opens and holds every snapshot the sidecar lists;
 #     `--resume` then finishes it from the last checkpoint;
 #   - SIGINT stops with exit 130 after writing a checkpoint and saying how to resume; `--resume`
-#     finishes it; both resumed runs equal an uninterrupted run bitwise (same thread count);
+#     finishes it; both resumed runs equal an uninterrupted run bitwise (same thread count), and so
+#     does a resumed run on the default (geometric) snapshot schedule;
 #   - a damaged checkpoint, a missing one, an unwritable output place: clear errors, no crash;
 #   - the Python example in viz/ plots a results file.
 # Usage: test_output.sh PATH_TO_MESOSIM PATH_TO_SOURCE_TREE PVPYTHON
@@ -142,6 +143,27 @@ sys.exit(0 if all(np.array_equal(a['bleb'][n][()], b['bleb'][n][()]) for n in a[
   fi
 else
   fail "darcy sigint: no snapshots appeared: $(cat "$work/darcy-stopped.log")"
+fi
+
+# 4c. The default geometric snapshot schedule (0, 5, 15, 30 min, 1, 2, 4, 8, 12 h, daily): stopped
+# after day 1 and resumed, the same 14 snapshots and rows as an uninterrupted run, bitwise.
+geometric_args=(--cell "200 um" --end "5 d" --threads 2 --quiet)
+"$mesosim" run "${geometric_args[@]}" --out "$work/geometric" >/dev/null 2>&1
+"$mesosim" run "${geometric_args[@]}" --out "$work/geometric-stopped" >"$work/geometric-stopped.log" 2>&1 &
+pid=$!
+if wait_for_snapshots "$work/geometric-stopped" 10; then
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  n=$("$python" -c "import h5py; print(len(h5py.File('$work/geometric/results.h5', 'r')['snapshots/time_s']))" 2>&1)
+  if [[ $rc -eq 130 ]] && "$mesosim" run --resume "$work/geometric-stopped" --quiet >"$work/geometric-resume.log" 2>&1 &&
+    out=$(same_results "$work/geometric/results.h5" "$work/geometric-stopped/results.h5") && [[ $n == 14 ]]; then
+    pass "geometric-schedule-resume-bitwise ($n snapshots; $out)"
+  else
+    fail "geometric-schedule-resume-bitwise: exit $rc, $n snapshots; $(tail -3 "$work/geometric-resume.log" 2>/dev/null) ${out:-}"
+  fi
+else
+  fail "geometric schedule: no snapshots appeared: $(cat "$work/geometric-stopped.log")"
 fi
 
 # 5. Clear errors, never a crash.

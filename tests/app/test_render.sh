@@ -4,8 +4,10 @@
 #     blank, colour bar is viridis low to high, the injection tip is at the hot end at t = 0);
 #   - two renders of the same input are byte-identical PNGs;
 #   - the 3-D view with DISPLAY unset or dead (runs itself under xvfb-run), and an MP4 movie;
+#   - the default component is the one that stays longest, --component all renders each, and
+#     --sampling cells differs from the interpolated default;
 #   - input errors exit 2 with a message naming the option: no results, a damaged file, an
-#     unknown component (the names are listed), a time outside the run.
+#     unknown component (the names are listed), a time outside the run, an unknown sampling.
 # Usage: test_render.sh PATH_TO_MESOSIM PATH_TO_SOURCE_TREE
 set -u
 mesosim=$1
@@ -35,7 +37,7 @@ for file in "$work/a"/*.png; do cmp -s "$file" "$work/b/$(basename "$file")" || 
 if ((n_png >= 10 && different == 0)); then pass "identical PNGs in two renders ($n_png files)"; else fail "$different of $n_png PNGs differ"; fi
 
 # 3. The 3-D view without a display, and a movie.
-if env -u DISPLAY "$mesosim" render "$work/run" --size 800x600 --view 3d --times "2 h" --out "$work/c" >"$work/c.log" 2>&1 &&
+if env -u DISPLAY "$mesosim" render "$work/run" --component lidocaine --size 800x600 --view 3d --times "2 h" --out "$work/c" >"$work/c.log" 2>&1 &&
    "$python" - "$work/c/lidocaine_3d_0000.png" <<'PY'
 import sys, numpy as np, matplotlib.image as m
 a = (m.imread(sys.argv[1])[:, :, :3] * 255).round()
@@ -45,16 +47,35 @@ sys.exit(0 if a.shape[:2] == (600, 800) and n > 100 else 1)
 PY
 then pass "3-D view under xvfb-run"; else fail "3-D view: $(cat "$work/c.log")"; fi
 # A DISPLAY with no X server behind it (a stale ssh -X, say) is handled the same way.
-if DISPLAY=:9876 "$mesosim" render "$work/run" --size 800x600 --view 3d --times "2 h" --out "$work/c2" >"$work/c2.log" 2>&1 &&
+if DISPLAY=:9876 "$mesosim" render "$work/run" --component lidocaine --size 800x600 --view 3d --times "2 h" --out "$work/c2" >"$work/c2.log" 2>&1 &&
    grep -q "no working X display" "$work/c2.log" && [[ -s $work/c2/lidocaine_3d_0000.png ]]; then
   pass "3-D view with a dead DISPLAY falls back to xvfb-run"
 else
   fail "3-D view with a dead DISPLAY: $(cat "$work/c2.log")"
 fi
 if command -v ffmpeg >/dev/null; then
-  "$mesosim" render "$work/run" --size 800x600 --view section --movie --out "$work/d" >"$work/d.log" 2>&1
+  "$mesosim" render "$work/run" --component lidocaine --size 800x600 --view section --movie --out "$work/d" >"$work/d.log" 2>&1
   frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height -of csv=p=0 "$work/d/lidocaine_section.mp4" 2>&1)
   if [[ $frames == "800,600,4" ]]; then pass "MP4 movie (width,height,frames = $frames)"; else fail "MP4 movie: '$frames' $(cat "$work/d.log")"; fi
+fi
+
+# 3b. Without --component: the one that stays longest (the protein); --component all: each one;
+# --sampling cells draws each cell's value, unlike the interpolated default.
+if grep -q '"component": "albumin-sized protein"' "$work/a/render.json"; then pass "default component: the one that stays longest"
+else fail "default component: $(grep '"component"' "$work/a/render.json")"; fi
+"$mesosim" render "$work/run" --component all --view section --size 800x600 --times "1 h" --out "$work/all" >"$work/all.log" 2>&1
+n_all=$(ls "$work/all" | grep -c '_section_0000.png$')
+if [[ $n_all == 3 && -s $work/all/render_lidocaine.json && -s $work/all/render.json ]]; then pass "--component all: 3 components"
+else fail "--component all: $n_all section frames; $(cat "$work/all.log")"; fi
+for sampling in cells smooth; do
+  "$mesosim" render "$work/run" --component lidocaine --view top --size 800x600 --times "1 h" --sampling $sampling \
+    --out "$work/$sampling" >/dev/null 2>&1
+done
+if [[ -s $work/cells/lidocaine_top_0000.png && -s $work/smooth/lidocaine_top_0000.png ]] &&
+   ! cmp -s "$work/cells/lidocaine_top_0000.png" "$work/smooth/lidocaine_top_0000.png"; then
+  pass "--sampling cells differs from the interpolated picture"
+else
+  fail "--sampling cells: no frame, or the same as the smooth one"
 fi
 
 # 4. Input errors: exit 2 and a message that names the problem.
@@ -72,6 +93,7 @@ expect_input_error "damaged file" "damaged" "$work/damaged.h5"
 expect_input_error "unknown component" "it holds 'lidocaine', 'ascorbic acid', 'albumin-sized protein'" "$work/run" --component caffeine
 expect_input_error "time outside the run" "--times 3 d is outside the run" "$work/run" --times "1 h,3 d"
 expect_input_error "bad size" "--size" "$work/run" --size 800
+expect_input_error "bad sampling" "--sampling nearest" "$work/run" --sampling nearest
 [[ ! -e $work/e ]] && pass "nothing written on input errors" || fail "input errors left $work/e"
 
 # A darcy-reservoir run: the frame at the end of the injection outlines the bleb (excess fluid >= 0.1).

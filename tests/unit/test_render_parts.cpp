@@ -1,14 +1,17 @@
 // The renderer's pieces called directly: the viridis table's ends, the colour scale (log and
-// linear positions, inverse, ticks), bilinear sampling of a slice, and the canvas (text is drawn
-// and scales with the font; an unwritable PNG path is an OutputError).
+// linear positions, inverse, ticks), bilinear and cell sampling of a slice, the canvas (text is
+// drawn and scales with the font; an unwritable PNG path is an OutputError), and the choice of the
+// component that stays longest.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
+#include <vector>
 
 #include "models/error.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
+#include "viz/results_reader.hpp"
 #include "viz/slice_frame.hpp"
 
 using namespace mesosim;
@@ -72,4 +75,28 @@ TEST(Canvas, TextIsDrawnAndScalesWithTheFont) {
 TEST(Canvas, UnwritablePathIsAnOutputError) {
   const Canvas canvas(10, 10);
   EXPECT_THROW(canvas.write_png("/nonexistent-directory/frame.png"), OutputError);
+}
+
+TEST(Slice, CellSamplingKeepsEachCellsValue) {
+  Slice slice;
+  slice.n_u = 2;
+  slice.n_v = 2;
+  slice.h_u = 1.0;
+  slice.h_v = 2.0;
+  slice.values = {0.0, 1.0, 2.0, 3.0};
+  EXPECT_DOUBLE_EQ(slice.sample(0.9, 1.9, Sampling::cells), 0.0);  // smooth would be 0.4 + 0.45 there
+  EXPECT_DOUBLE_EQ(slice.sample(1.1, 2.1, Sampling::cells), 3.0);
+  EXPECT_DOUBLE_EQ(slice.sample(1.0, 2.0, Sampling::smooth), 1.5);
+  EXPECT_DOUBLE_EQ(slice.sample(9.0, 9.0, Sampling::cells), 3.0);  // clamped to the slice
+  EXPECT_EQ(parse_sampling("cells"), Sampling::cells);
+  EXPECT_THROW(parse_sampling("nearest"), InputError);
+}
+
+TEST(LongestStaying, LargestTimeIntegralOfTheTissueFraction) {
+  // A fast component gone in an hour, a slow one at half after 8 h, one that leaves at once.
+  const std::vector<double> times{0.0, 3600.0, 7200.0, 28800.0};
+  const std::vector<std::vector<double>> in_tissue{{1.0, 0.1, 0.0, 0.0}, {1.0, 0.9, 0.8, 0.5}, {1.0, 0.0, 0.0, 0.0}};
+  EXPECT_EQ(longest_staying(times, in_tissue), 1u);
+  EXPECT_EQ(longest_staying(times, {in_tissue[0], in_tissue[2]}), 0u);
+  EXPECT_EQ(longest_staying({}, in_tissue), 0u);
 }
