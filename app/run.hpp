@@ -1,8 +1,8 @@
 // The `mesosim run` driver: resolves a scenario (file + --set overrides, or the built-in case) and
-// the command-line options over it, checks that the run can work (memory, stability) before
-// anything is written, then runs it: injections deposited at their times, metrics and ledgers at
-// every output time, snapshots to results.h5 (+ results.xmf for ParaView), periodic checkpoints,
-// and a clean stop with a checkpoint on SIGINT / SIGTERM; `--resume DIR` continues such a run.
+// the command-line options over it, builds the Simulation (simulation/simulation.hpp: every check
+// before anything is written) and its observers, and runs it: metrics and ledgers at every output
+// time, snapshots to results.h5 (+ results.xmf for ParaView), periodic checkpoints, and a clean
+// stop with a checkpoint on SIGINT / SIGTERM; `--resume DIR` continues such a run.
 #pragma once
 
 #include <memory>
@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "scenarios/scenario.hpp"
-#include "solver/integrator.hpp"
-#include "solver/transport_model.hpp"
+#include "simulation/simulation.hpp"  // prepare, memory_estimate (for check and sweep)
 
 namespace mesosim {
 
@@ -37,17 +36,6 @@ struct RunOptions {
 /// the command-line options that override its [time] settings. `source` receives the text the
 /// scenario was read from (null: not needed).
 Scenario resolve_scenario(const RunOptions& options, std::string* source = nullptr);
-
-/// Bytes the run will hold for its fields.
-double memory_estimate(const Scenario& scenario);
-
-/// The model and integrator of a scenario; refuses a run that cannot fit in memory or whose
-/// explicit step is unstable, naming the scenario and the key to change.
-struct Prepared {
-  std::unique_ptr<TransportModel> model;  // on the heap: the integrator keeps a reference to it
-  std::unique_ptr<Integrator> integrator;
-};
-std::unique_ptr<Prepared> prepare(const Scenario& scenario);
 
 /// Runs (or with options.resume, continues) a simulation. Returns the exit code: 0 done,
 /// 130 / 143 stopped by SIGINT / SIGTERM with a checkpoint written.

@@ -1,0 +1,161 @@
+#include "simulation/simulation.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "models/error.hpp"
+#include "simulation/darcy_bleb.hpp"
+#include "simulation/instant_deposit.hpp"
+#include "solver/metrics.hpp"
+
+namespace mesosim {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+double memory_estimate(const Scenario& scenario) {
+  // The fields (u, and b when a component binds) times the copies the scheme keeps (explicit: 2,
+  // adaptive implicit: 3, fixed implicit: 1), plus line scratch and one output buffer.
+  bool binding = false;
+  for (const Component& component : scenario.components) binding |= component.has_binding();
+  const double copies = scenario.integrator.scheme == "explicit" ? 2.0 : scenario.integrator.adaptive ? 3.0 : 1.0;
+  const double fields = double(scenario.components.size()) * (binding ? 2.0 : 1.0) * copies + 1.0;
+  return double(scenario.grid.n_cells()) * 8.0 * fields * 1.05;
+}
+
+std::unique_ptr<Prepared> prepare(const Scenario& scenario) {
+  const double needed = memory_estimate(scenario);
+  const double physical = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (physical > 0 && needed > 0.9 * physical) {
+    std::ostringstream msg;
+    msg << scenario.file << ": domain.cell: the grid of " << scenario.grid.n_cells() << " cells would need about "
+        << needed / 1e9 << " GB but this machine has " << physical / 1e9
+        << " GB; use larger cells, a smaller domain or fewer components";
+    throw InputError(msg.str());
+  }
+  auto prepared = std::make_unique<Prepared>();
+  prepared->model =
+      std::make_unique<TransportModel>(scenario.grid, scenario.boundaries, scenario.tissue, scenario.components);
+  try {
+    prepared->integrator = std::make_unique<Integrator>(*prepared->model, scenario.integrator);
+    return prepared;
+  } catch (const InputError& e) {
+    throw InputError(scenario.file + ": time: " + e.what());
+  }
+}
+
+/// Forwards what the injection model reports to the observers.
+class Simulation::Events : public InjectionEvents {
+ public:
+  explicit Events(Simulation& sim) : sim_(sim) {}
+  void injection_given(std::size_t index, int n_cells) override {
+    const auto start = std::chrono::steady_clock::now();
+    for (Observer* o : sim_.observers_) o->on_injection_given(sim_, index, n_cells);
+    sim_.observer_seconds_ += seconds_since(start);
+  }
+  void injections_ended(const std::vector<std::size_t>& indices) override {
+    const auto start = std::chrono::steady_clock::now();
+    for (Observer* o : sim_.observers_) o->on_injections_ended(sim_, indices);
+    sim_.observer_seconds_ += seconds_since(start);
+  }
+
+ private:
+  Simulation& sim_;
+};
+
+Simulation::Simulation(const Scenario& scenario, const OutputSchedule& schedule, const ResumePoint* resume)
+    : scenario_(scenario), schedule_(schedule), injections_(scenario.injections) {
+  std::unique_ptr<Prepared> prepared = prepare(scenario_);
+  std::stable_sort(injections_.begin(), injections_.end(),
+                   [](const Injection& a, const Injection& b) { return a.time < b.time; });
+  // The darcy reservoir pushes every injection in by interstitial flow; it owns its solute model
+  // and, once the fluid is at rest, the plain integrator.
+  if (!injections_.empty() && injections_.front().reservoir == "darcy")
+    model_ = std::make_unique<DarcyBleb>(scenario_, injections_, resume != nullptr);
+  else
+    model_ = std::make_unique<InstantDeposit>(std::move(prepared->model), std::move(prepared->integrator), injections_);
+  model_->set_stop_flag(&stop_);
+  state_ = model_->make_state();
+  interval_ = scenario_.output_interval;
+  n_outputs_ = long(std::ceil(scenario_.end_time / interval_ - 1e-9));
+  snapshot_every_ = std::max(1L, std::lround(schedule_.snapshot_interval / interval_));
+  target_cells_ = scenario_.target.cells(model_->transport());
+  if (resume) {
+    next_output_ = resume->checkpoint.position.next_output;
+    read_checkpoint_state(resume->directory, model_->transport(), state_);
+    model_->load(resume->checkpoint, (resume->directory / "checkpoint.h5").string(), state_);
+    started_ = true;
+  }
+}
+
+double Simulation::output_time(long n) const { return n == n_outputs_ ? scenario_.end_time : double(n) * interval_; }
+
+bool Simulation::snapshot_due(long n) const { return n == 0 || n % snapshot_every_ == 0 || n == n_outputs_; }
+
+void Simulation::start() {
+  started_ = true;
+  Events events(*this);
+  model_->begin(state_, events);
+  output(0, snapshot_due(0));
+}
+
+bool Simulation::advance_to(double t) {
+  if (!started_) start();
+  Events events(*this);
+  const StepHook hook = [this](const TransportState&) { on_step(); };
+  while (next_output_ <= n_outputs_) {
+    const double t_out = output_time(next_output_);
+    if (t_out > t) return true;
+    if (!model_->advance_to(state_, t_out, hook, events)) return false;
+    output(next_output_, snapshot_due(next_output_));
+    ++next_output_;
+    if (stop_requested()) return false;
+  }
+  return true;
+}
+
+void Simulation::on_step() {
+  if (observers_.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
+  for (Observer* o : observers_) o->on_step(*this);
+  observer_seconds_ += seconds_since(start);
+}
+
+void Simulation::output(long n, bool snapshot) {
+  const auto metrics_start = std::chrono::steady_clock::now();
+  const TransportModel& model = model_->transport();
+  SeriesRow row;
+  row.time = state_.time;
+  for (int c = 0; c < model.n_components(); ++c) {
+    // While the darcy reservoir's fluid moves, the solute in the excess fluid counts too.
+    const double in_fluid = model_->mass_in_fluid(state_, c);
+    const double bound = mass_bound(model, state_, c);
+    row.metrics.push_back(measure(model, state_, c, target_cells_, scenario_.target.threshold[c], in_fluid + bound));
+    row.ledger.push_back(state_.ledger[c]);
+    const MassLedger& l = state_.ledger[c];
+    row.in_fluid.push_back(in_fluid);
+    row.bound.push_back(bound);
+    row.residual.push_back(l.injected == 0.0 ? 0.0 : (l.injected - (in_fluid + bound) - l.removed()) / l.injected);
+  }
+  const auto output_start = std::chrono::steady_clock::now();
+  metrics_seconds_ += std::chrono::duration<double>(output_start - metrics_start).count();
+  const OutputPoint point{n, snapshot, row};
+  for (Observer* o : observers_) o->on_output(*this, point);
+  observer_seconds_ += seconds_since(output_start);
+}
+
+void Simulation::save(Checkpoint& checkpoint) const {
+  checkpoint.position.next_output = next_output_;
+  model_->save(checkpoint);
+}
+
+}  // namespace mesosim

@@ -1,0 +1,190 @@
+// The run as a library (simulation/simulation.hpp): advancing in pieces, stopping on request and
+// continuing, and resuming from a checkpoint all give bitwise the state and the output rows of one
+// uninterrupted run, for the instant deposit and for the Darcy bleb; observers hear every output
+// time and every injection's end once.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "scenarios/scenario.hpp"
+#include "simulation/simulation.hpp"
+
+namespace mesosim {
+namespace {
+
+const std::string examples = std::string(MESOSIM_SOURCE_DIR) + "/scenarios/examples/";
+
+/// A small, short instant run: one deposit, outputs every hour for 6 h.
+Scenario small_instant() {
+  return load_scenario(examples + "single_injection.toml",
+                       {"domain.cell=500 um", "time.end=6 h", "time.output_interval=1 h"});
+}
+
+/// A coarse Mantoux bleb: the fluid flows for 10 s and is still moving at the end.
+Scenario small_darcy() {
+  return load_scenario(examples + "mantoux.toml", {"domain.cell=1 mm", "time.end=4 min", "time.output_interval=2 min"});
+}
+
+/// Keeps every output row and event it hears.
+class Recorder : public Observer {
+ public:
+  void on_output(const Simulation&, const OutputPoint& point) override {
+    rows.push_back(point.row);
+    indices.push_back(point.index);
+  }
+  void on_injections_ended(const Simulation& sim, const std::vector<std::size_t>& ended) override {
+    for (std::size_t i : ended) ends.emplace_back(i, sim.time());
+  }
+  void on_step(const Simulation&) override { ++steps; }
+  std::vector<SeriesRow> rows;
+  std::vector<long> indices;
+  std::vector<std::pair<std::size_t, double>> ends;
+  long steps = 0;
+};
+
+/// Asks its simulation to stop at the given step count (as a signal handler would).
+class StopAt : public Observer {
+ public:
+  StopAt(Simulation& sim, long n_steps) : sim_(sim), n_steps_(n_steps) {}
+  void on_step(const Simulation& sim) override {
+    if (sim.state().n_steps == n_steps_) sim_.request_stop();
+  }
+
+ private:
+  Simulation& sim_;
+  long n_steps_;
+};
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+void expect_same_state(const Simulation& a, const Simulation& b) {
+  EXPECT_TRUE(same_bits(a.time(), b.time()));
+  EXPECT_EQ(a.state().n_steps, b.state().n_steps);
+  EXPECT_TRUE(same_bits(a.state().u.raw(), b.state().u.raw()));
+  EXPECT_TRUE(same_bits(a.state().bound.raw(), b.state().bound.raw()));
+  for (std::size_t c = 0; c < a.state().ledger.size(); ++c) {
+    const MassLedger &x = a.state().ledger[c], &y = b.state().ledger[c];
+    EXPECT_TRUE(same_bits(x.to_blood, y.to_blood) && same_bits(x.to_lymph, y.to_lymph) &&
+                same_bits(x.degraded, y.degraded) && same_bits(x.injected, y.injected))
+        << "component " << c;
+  }
+}
+
+void expect_same_rows(const std::vector<SeriesRow>& a, const std::vector<SeriesRow>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t n = 0; n < a.size(); ++n) {
+    EXPECT_TRUE(same_bits(a[n].time, b[n].time)) << "row " << n;
+    EXPECT_TRUE(same_bits(a[n].in_fluid, b[n].in_fluid)) << "row " << n;
+    EXPECT_TRUE(same_bits(a[n].residual, b[n].residual)) << "row " << n;
+    for (std::size_t c = 0; c < a[n].metrics.size(); ++c) {
+      EXPECT_TRUE(same_bits(a[n].metrics[c].coverage, b[n].metrics[c].coverage)) << "row " << n;
+      EXPECT_TRUE(same_bits(a[n].metrics[c].peak, b[n].metrics[c].peak)) << "row " << n;
+    }
+  }
+}
+
+TEST(Simulation, AdvanceInPiecesEqualsOneCall) {
+  const Scenario scenario = small_instant();
+  Simulation whole(scenario, {});
+  Recorder whole_rows;
+  whole.add_observer(whole_rows);
+  ASSERT_TRUE(whole.run());
+  EXPECT_TRUE(whole.finished());
+  EXPECT_EQ(whole_rows.indices, (std::vector<long>{0, 1, 2, 3, 4, 5, 6}));
+
+  Simulation pieces(scenario, {});
+  Recorder piece_rows;
+  pieces.add_observer(piece_rows);
+  // The run pauses at output times: 2.5 h stops at 2 h, 0.5 h more does nothing.
+  ASSERT_TRUE(pieces.advance_to(2.5 * 3600));
+  EXPECT_EQ(pieces.time(), 2 * 3600.0);
+  ASSERT_TRUE(pieces.advance_to(2.9 * 3600));
+  EXPECT_EQ(pieces.time(), 2 * 3600.0);
+  ASSERT_TRUE(pieces.advance_to(5 * 3600));
+  ASSERT_TRUE(pieces.advance_to(1e9));  // past the end: to the end
+  EXPECT_TRUE(pieces.finished());
+  expect_same_state(whole, pieces);
+  expect_same_rows(whole_rows.rows, piece_rows.rows);
+  EXPECT_EQ(whole_rows.steps, piece_rows.steps);
+}
+
+TEST(Simulation, StopOnRequestThenContinueEqualsOneCall) {
+  const Scenario scenario = small_instant();
+  Simulation whole(scenario, {});
+  Recorder whole_rows;
+  whole.add_observer(whole_rows);
+  ASSERT_TRUE(whole.run());
+  ASSERT_GT(whole.state().n_steps, 10);
+
+  Simulation stopped(scenario, {});
+  Recorder rows;
+  StopAt stop(stopped, whole.state().n_steps / 2);
+  stopped.add_observer(rows);
+  stopped.add_observer(stop);
+  EXPECT_FALSE(stopped.run());  // stopped mid-way, between output times
+  EXPECT_EQ(stopped.state().n_steps, whole.state().n_steps / 2);
+  EXPECT_FALSE(stopped.finished());
+  stopped.clear_stop();
+  ASSERT_TRUE(stopped.run());
+  expect_same_state(whole, stopped);
+  expect_same_rows(whole_rows.rows, rows.rows);
+}
+
+TEST(Simulation, ResumeFromCheckpointEqualsOneCall) {
+  const Scenario scenario = small_instant();
+  Simulation whole(scenario, {});
+  ASSERT_TRUE(whole.run());
+
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "mesosim_test_simulation_resume";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    Simulation first(scenario, {});
+    StopAt stop(first, whole.state().n_steps / 3);
+    first.add_observer(stop);
+    ASSERT_FALSE(first.run());
+    ASSERT_TRUE(first.can_checkpoint());
+    Checkpoint checkpoint;
+    checkpoint.inputs_json = "{}";
+    first.save(checkpoint);
+    write_checkpoint(dir, checkpoint, first.transport(), first.state());
+  }
+  ResumePoint resume{read_checkpoint(dir), dir};
+  Simulation resumed(scenario, {}, &resume);
+  EXPECT_EQ(resumed.state().n_steps, whole.state().n_steps / 3);
+  ASSERT_TRUE(resumed.run());
+  expect_same_state(whole, resumed);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Simulation, DarcyInPiecesEqualsOneCallAndReportsTheInjectionEnd) {
+  const Scenario scenario = small_darcy();
+  Simulation whole(scenario, {});
+  Recorder whole_rows;
+  whole.add_observer(whole_rows);
+  EXPECT_EQ(whole.injection_model().name(), "darcy");
+  ASSERT_TRUE(whole.run());
+  // Mantoux: 0.1 mL at 0.01 mL/s ends at 10 s, once.
+  ASSERT_EQ(whole_rows.ends.size(), 1u);
+  EXPECT_EQ(whole_rows.ends[0].first, 0u);
+  EXPECT_DOUBLE_EQ(whole_rows.ends[0].second, 10.0);
+  EXPECT_FALSE(whole.can_checkpoint());  // the fluid still moves after 4 min
+
+  Simulation pieces(scenario, {});
+  Recorder piece_rows;
+  pieces.add_observer(piece_rows);
+  ASSERT_TRUE(pieces.advance_to(3 * 60));
+  EXPECT_EQ(pieces.time(), 2 * 60.0);
+  ASSERT_TRUE(pieces.run());
+  expect_same_state(whole, pieces);
+  expect_same_rows(whole_rows.rows, piece_rows.rows);
+  EXPECT_EQ(whole_rows.ends, piece_rows.ends);
+}
+
+}  // namespace
+}  // namespace mesosim
