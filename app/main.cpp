@@ -28,6 +28,7 @@
 #include "app/render.hpp"
 #include "app/run.hpp"
 #include "app/sweep.hpp"
+#include "simulation/injection_registry.hpp"
 #include "scenarios/deposit_report.hpp"
 #include "models/error.hpp"
 #include "scenarios/presets.hpp"
@@ -73,18 +74,7 @@ int check(const RunOptions& options) {
               "the last one\n",
               scenario.injections.size(), scenario.injections.front().reservoir.c_str(), scenario.injections.front().time,
               last_injection, last_injection / 86400.0, (scenario.end_time - last_injection) / 86400.0);
-  if (scenario.injections.front().reservoir == "darcy") {
-    double shortest = 1e300, longest = 0.0;
-    for (const Injection& injection : scenario.injections) {
-      shortest = std::min(shortest, injection.volume / injection.rate);
-      longest = std::max(longest, injection.volume / injection.rate);
-    }
-    std::printf("darcy reservoir: each injection flows for %.1f-%.1f s (volume / rate); the coupled solver then runs "
-                "until the fluid is at rest (minutes to hours), each coupled step costing tens of plain steps. Layers "
-                "without their own hydraulics take the forearm-dermis calibration (bleb size and half-life fitted "
-                "to MODEL data; pressures are not: README, \"Calibration of the reservoir\")\n",
-                shortest, longest);
-  }
+  std::printf("%s", injection_model_type(injection_model_name(scenario)).check_note(scenario).c_str());
   const double stable = model.max_explicit_step();
   std::printf("time: end %.4g s (%.2f d), scheme %s, explicit stable step %.3g s (%.3g steps for the run)",
               scenario.end_time, scenario.end_time / 86400.0, scenario.integrator.scheme.c_str(), stable,

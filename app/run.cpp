@@ -349,7 +349,7 @@ class Progress : public Observer {
       const Tissue& tissue = sim.transport().tissue();
       std::printf("  injection: %.3f mL at %.2f mm depth (%s), %s deposit over %d cells, t = %.0f s\n",
                   injection.volume * 1e6, injection.depth * 1e3, tissue.layers[tissue.layer_at(injection.depth)].name.c_str(),
-                  injection.reservoir.c_str(), n_filled, sim.time());
+                  sim.injection_model().name().c_str(), n_filled, sim.time());
     }
   }
   void on_output(const Simulation& sim, const OutputPoint& point) override {

@@ -66,6 +66,22 @@ double SeriesTable::max_abs(std::size_t column) const {
   return m;
 }
 
+std::string darcy_check_note(const Scenario& scenario) {
+  double shortest = 1e300, longest = 0.0;
+  for (const Injection& injection : scenario.injections) {
+    shortest = std::min(shortest, injection.volume / injection.rate);
+    longest = std::max(longest, injection.volume / injection.rate);
+  }
+  char note[640];
+  std::snprintf(note, sizeof note,
+                "darcy reservoir: each injection flows for %.1f-%.1f s (volume / rate); the coupled solver then runs "
+                "until the fluid is at rest (minutes to hours), each coupled step costing tens of plain steps. Layers "
+                "without their own hydraulics take the forearm-dermis calibration (bleb size and half-life fitted "
+                "to MODEL data; pressures are not: README, \"Calibration of the reservoir\")\n",
+                shortest, longest);
+  return note;
+}
+
 DarcyBleb::DarcyBleb(const Scenario& scenario, std::vector<Injection> injections, bool resuming)
     : file_(scenario.file), scheduled_(scenario.injections), injections_(std::move(injections)), series_(make_series()),
       per_injection_(make_per_injection()) {

@@ -57,4 +57,8 @@ class DarcyBleb : public InjectionModel {
   SeriesTable series_, per_injection_;
 };
 
+/// What `mesosim check` says about a darcy scenario: how long each injection flows, what the
+/// coupled phase costs, where the layer hydraulics come from.
+std::string darcy_check_note(const Scenario& scenario);
+
 }  // namespace mesosim

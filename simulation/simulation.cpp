@@ -1,15 +1,12 @@
 #include "simulation/simulation.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
 
 #include "models/error.hpp"
-#include "simulation/darcy_bleb.hpp"
-#include "simulation/instant_deposit.hpp"
+#include "simulation/injection_registry.hpp"
 #include "solver/metrics.hpp"
 
 namespace mesosim {
@@ -21,37 +18,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 }  // namespace
-
-double memory_estimate(const Scenario& scenario) {
-  // The fields (u, and b when a component binds) times the copies the scheme keeps (explicit: 2,
-  // adaptive implicit: 3, fixed implicit: 1), plus line scratch and one output buffer.
-  bool binding = false;
-  for (const Component& component : scenario.components) binding |= component.has_binding();
-  const double copies = scenario.integrator.scheme == "explicit" ? 2.0 : scenario.integrator.adaptive ? 3.0 : 1.0;
-  const double fields = double(scenario.components.size()) * (binding ? 2.0 : 1.0) * copies + 1.0;
-  return double(scenario.grid.n_cells()) * 8.0 * fields * 1.05;
-}
-
-std::unique_ptr<Prepared> prepare(const Scenario& scenario) {
-  const double needed = memory_estimate(scenario);
-  const double physical = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
-  if (physical > 0 && needed > 0.9 * physical) {
-    std::ostringstream msg;
-    msg << scenario.file << ": domain.cell: the grid of " << scenario.grid.n_cells() << " cells would need about "
-        << needed / 1e9 << " GB but this machine has " << physical / 1e9
-        << " GB; use larger cells, a smaller domain or fewer components";
-    throw InputError(msg.str());
-  }
-  auto prepared = std::make_unique<Prepared>();
-  prepared->model =
-      std::make_unique<TransportModel>(scenario.grid, scenario.boundaries, scenario.tissue, scenario.components);
-  try {
-    prepared->integrator = std::make_unique<Integrator>(*prepared->model, scenario.integrator);
-    return prepared;
-  } catch (const InputError& e) {
-    throw InputError(scenario.file + ": time: " + e.what());
-  }
-}
 
 /// Forwards what the injection model reports to the observers.
 class Simulation::Events : public InjectionEvents {
@@ -77,12 +43,13 @@ Simulation::Simulation(const Scenario& scenario, const OutputSchedule& schedule,
   std::unique_ptr<Prepared> prepared = prepare(scenario_);
   std::stable_sort(injections_.begin(), injections_.end(),
                    [](const Injection& a, const Injection& b) { return a.time < b.time; });
-  // The darcy reservoir pushes every injection in by interstitial flow; it owns its solute model
-  // and, once the fluid is at rest, the plain integrator.
-  if (!injections_.empty() && injections_.front().reservoir == "darcy")
-    model_ = std::make_unique<DarcyBleb>(scenario_, injections_, resume != nullptr);
-  else
-    model_ = std::make_unique<InstantDeposit>(std::move(prepared->model), std::move(prepared->integrator), injections_);
+  const InjectionModelType* type = nullptr;
+  try {
+    type = &injection_model_type(injection_model_name(scenario_));
+  } catch (const InputError& e) {
+    throw InputError(scenario_.file + ": injections: " + e.what());
+  }
+  model_ = type->make(scenario_, injections_, std::move(prepared), resume != nullptr);
   model_->set_stop_flag(&stop_);
   state_ = model_->make_state();
   interval_ = scenario_.output_interval;

@@ -17,22 +17,12 @@
 #include "scenarios/scenario.hpp"
 #include "simulation/injection_model.hpp"
 #include "simulation/observer.hpp"
+#include "simulation/prepare.hpp"
 #include "solver/integrator.hpp"
 #include "solver/transport_model.hpp"
 #include "viz/checkpoint.hpp"
 
 namespace mesosim {
-
-/// Bytes the run will hold for its fields.
-double memory_estimate(const Scenario& scenario);
-
-/// The model and integrator of a scenario; refuses a run that cannot fit in memory or whose
-/// explicit step is unstable, naming the scenario and the key to change.
-struct Prepared {
-  std::unique_ptr<TransportModel> model;  // on the heap: the integrator keeps a reference to it
-  std::unique_ptr<Integrator> integrator;
-};
-std::unique_ptr<Prepared> prepare(const Scenario& scenario);
 
 /// When outputs and snapshots are due, in simulated time.
 struct OutputSchedule {

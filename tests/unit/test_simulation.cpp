@@ -8,6 +8,8 @@
 #include <filesystem>
 
 #include "scenarios/scenario.hpp"
+#include "models/error.hpp"
+#include "simulation/injection_registry.hpp"
 #include "simulation/simulation.hpp"
 
 namespace mesosim {
@@ -184,6 +186,31 @@ TEST(Simulation, DarcyInPiecesEqualsOneCallAndReportsTheInjectionEnd) {
   expect_same_state(whole, pieces);
   expect_same_rows(whole_rows.rows, piece_rows.rows);
   EXPECT_EQ(whole_rows.ends, piece_rows.ends);
+}
+
+TEST(InjectionRegistry, ChoosesByNameAndRefusesAnUnknownOne) {
+  std::vector<std::string> names;
+  for (const InjectionModelType& type : injection_model_types()) names.push_back(type.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"instant", "darcy"}));
+  EXPECT_EQ(injection_model_name(small_instant()), "instant");
+  EXPECT_EQ(injection_model_name(small_darcy()), "darcy");
+  // Each factory builds the model it is registered as.
+  for (const Scenario& scenario : {small_instant(), small_darcy()}) {
+    const InjectionModelType& type = injection_model_type(injection_model_name(scenario));
+    const auto model = type.make(scenario, scenario.injections, prepare(scenario), false);
+    EXPECT_EQ(model->name(), type.name);
+  }
+  EXPECT_NE(injection_model_type("darcy").check_note(small_darcy()).find("each injection flows for 10.0-10.0 s"),
+            std::string::npos);
+  try {
+    injection_model_type("jet");
+    FAIL() << "an unknown model must be refused";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "'jet' is not an injection model; choose \"instant\", \"darcy\"");
+  }
+  Scenario unknown = small_instant();
+  for (Injection& injection : unknown.injections) injection.reservoir = "jet";
+  EXPECT_THROW(Simulation(unknown, {}), InputError);
 }
 
 }  // namespace
