@@ -6,22 +6,24 @@
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <limits>
 #include <sstream>
 
 #include "app/builtin_scenario.hpp"
 #include "app/default_case.hpp"
 #include "models/error.hpp"
 #include "scenarios/units.hpp"
+#include "simulation/checkpointer.hpp"
+#include "simulation/csv_tables.hpp"
+#include "simulation/progress.hpp"
+#include "simulation/results_writer.hpp"
 #include "simulation/simulation.hpp"
+#include "simulation/summary_writer.hpp"
 #include "viz/checkpoint.hpp"
 #include "viz/results_file.hpp"
 
@@ -70,30 +72,6 @@ class StopSignals {
  private:
   struct sigaction old_int_ {}, old_term_ {};
 };
-
-/// Creates the output directory; refuses to reuse a non-empty one unless forced.
-void prepare_output(const fs::path& dir, bool force) {
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
-    if (!force) {
-      std::string hint = fs::exists(dir / "checkpoint.h5") ? "; it holds an unfinished run: continue it with "
-                                                              "`mesosim run --resume " + dir.string() + "`"
-                                                            : "";
-      throw InputError("output directory '" + dir.string() + "' already holds results; choose another with --out, "
-                       "or pass --force to replace them" + hint);
-    }
-    for (const char* name : {"results.h5", "results.xmf", "checkpoint.h5", "ledger.csv", "metrics.csv",
-                             "summary.txt", "summary.json", "scenario.toml"})
-      fs::remove(dir / name, ec);
-  }
-  fs::create_directories(dir, ec);
-  if (ec) throw OutputError("cannot create output directory '" + dir.string() + "': " + ec.message());
-  const fs::path probe = dir / ".write-test";
-  std::ofstream test(probe);
-  if (!test) throw OutputError("output directory '" + dir.string() + "' is not writable");
-  test.close();
-  fs::remove(probe, ec);
-}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -190,305 +168,6 @@ RunOptions options_from_json(const json& j, const RunOptions& resuming, std::str
   return o;
 }
 
-/// ledger.csv and metrics.csv: one line per component per output time.
-class CsvTables : public Observer {
- public:
-  CsvTables(const fs::path& dir, const TransportModel& model) : dir_(dir), model_(model) {
-    ledger_.open(dir / "ledger.csv", std::ios::trunc);
-    metrics_.open(dir / "metrics.csv", std::ios::trunc);
-    ledger_ << "time_s,component,injected_kg,in_fluid_kg,bound_kg,to_blood_kg,to_lymph_kg,degraded_kg,"
-               "boundary_kg,ledger_residual\n";
-    metrics_ << "time_s,component,in_tissue,to_blood,to_lymph,degraded,out_of_box,peak_kg_m3,"
-                "peak_in_target_kg_m3,coverage,uniformity_cv\n";
-    ledger_.precision(12);
-    metrics_.precision(10);
-    check();
-  }
-  void on_output(const Simulation&, const OutputPoint& point) override { add(point.row); }
-  void add(const SeriesRow& row) {
-    for (int c = 0; c < model_.n_components(); ++c) {
-      const MassLedger& l = row.ledger[c];
-      const double boundary = l.through_sides();
-      const std::string name = "\"" + model_.component(c).name + "\"";
-      ledger_ << row.time << ',' << name << ',' << l.injected << ',' << row.in_fluid[c] << ',' << row.bound[c] << ','
-              << l.to_blood << ',' << l.to_lymph << ',' << l.degraded << ',' << boundary << ',' << row.residual[c]
-              << '\n';
-      const ComponentMetrics& m = row.metrics[c];
-      metrics_ << m.time << ',' << name << ',' << m.in_tissue << ',' << m.to_blood << ',' << m.to_lymph << ','
-               << m.degraded << ',' << m.out_of_box << ',' << m.peak << ',' << m.peak_in_target << ',' << m.coverage
-               << ',' << m.uniformity_cv << '\n';
-    }
-    ledger_.flush();
-    metrics_.flush();
-    check();
-  }
-
- private:
-  void check() const {
-    if (!ledger_) throw OutputError("writing " + (dir_ / "ledger.csv").string() + " failed (disk full?)");
-    if (!metrics_) throw OutputError("writing " + (dir_ / "metrics.csv").string() + " failed (disk full?)");
-  }
-  fs::path dir_;
-  const TransportModel& model_;
-  std::ofstream ledger_, metrics_;
-};
-
-/// results.h5: the series at every output time, snapshots when due (with the model's fields), the
-/// model's tables; at the end of an injection's flow its bleb rows and, unless an output is due
-/// then, a snapshot.
-class ResultsWriter : public Observer {
- public:
-  ResultsWriter(std::unique_ptr<ResultsFile> results, InjectionModel& model, long n_snapshots)
-      : results_(std::move(results)), model_(model), n_snapshots_(n_snapshots) {
-    for (const ModelField& field : model.fields()) results_->add_field(field.name, field.units);
-  }
-  /// Resuming: each model table as results.h5 holds it up to the checkpoint.
-  void reload_tables() {
-    for (SeriesTable* table : model_.tables())
-      table->columns = results_->truncate_columns(table->group, table->names, table->written);
-  }
-  void on_output(const Simulation& sim, const OutputPoint& point) override {
-    results_->append(point.row);
-    flush_tables();
-    if (point.snapshot) snapshot(sim.state());
-  }
-  void on_injections_ended(const Simulation& sim, const std::vector<std::size_t>&) override {
-    flush_tables();
-    if (sim.time() < sim.output_time(sim.next_output())) snapshot(sim.state());
-  }
-  /// Everything appended so far on disk (before a checkpoint).
-  void sync() {
-    flush_tables();
-    results_->sync();
-  }
-  ResultsFile& file() { return *results_; }
-  long n_snapshots() const { return n_snapshots_; }
-
- private:
-  void flush_tables() {
-    for (SeriesTable* table : model_.tables()) {
-      if (table->written == table->size()) continue;
-      std::vector<std::vector<double>> fresh;
-      for (const std::vector<double>& column : table->columns)
-        fresh.emplace_back(column.begin() + long(table->written), column.end());
-      results_->append_columns(table->group, table->names, fresh);
-      table->written = table->size();
-    }
-  }
-  void snapshot(const TransportState& state) {
-    std::vector<const double*> extras;
-    for (const ModelField& field : model_.fields()) extras.push_back(field.values);
-    results_->write_snapshot(state, extras);
-    ++n_snapshots_;
-  }
-  std::unique_ptr<ResultsFile> results_;
-  InjectionModel& model_;
-  long n_snapshots_ = 0;
-};
-
-/// Wall time of the run, the time before a checkpoint included, s.
-class WallClock {
- public:
-  explicit WallClock(double before) : before_(before) {}
-  double now() const {
-    return before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  double before_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
-
-/// checkpoint.h5 every `interval` s of wall time (when the model allows one), and on demand.
-class Checkpointer : public Observer {
- public:
-  Checkpointer(const fs::path& dir, std::string inputs_json, double interval, const WallClock& wall,
-               ResultsWriter& results)
-      : dir_(dir), inputs_json_(std::move(inputs_json)), interval_(interval), wall_(wall), results_(results),
-        last_(wall.now()) {}
-  void on_step(const Simulation& sim) override {
-    if (wall_.now() - last_ >= interval_ && sim.can_checkpoint()) save(sim);
-  }
-  void save(const Simulation& sim) {
-    Checkpoint c;
-    c.inputs_json = inputs_json_;
-    c.threads = omp_get_max_threads();
-    results_.sync();
-    sim.save(c);
-    c.position.n_snapshots = results_.n_snapshots();
-    c.position.n_rows = long(results_.file().n_rows());
-    c.position.wall_time = wall_.now();
-    write_checkpoint(dir_, c, sim.transport(), sim.state());
-    last_ = wall_.now();
-  }
-
- private:
-  fs::path dir_;
-  std::string inputs_json_;
-  double interval_;
-  const WallClock& wall_;
-  ResultsWriter& results_;
-  double last_;
-};
-
-/// The terminal: each deposit (the first few in full), and a progress bar (a log line every 5 s
-/// when not a terminal) after each output time.
-class Progress : public Observer {
- public:
-  Progress(const Simulation& sim, const WallClock& wall, bool quiet)
-      : wall_(wall), quiet_(quiet), run_start_time_(sim.time()), wall_at_start_(wall.now()) {}
-  void on_injection_given(const Simulation& sim, std::size_t index, int n_filled) override {
-    if (quiet_) return;
-    const std::vector<Injection>& all = sim.injections();
-    const Injection& injection = all[index];
-    const long given = long(index) + 1, shown = 6;  // the first few deposits in full, then one line per ten
-    if (all.size() > std::size_t(shown + 2) && given > shown) {
-      if (given % 10 == 0 || given == long(all.size()))
-        std::printf("  injections: %ld of %zu given (t = %.0f s)\n", given, all.size(), sim.time());
-    } else {
-      const Tissue& tissue = sim.transport().tissue();
-      std::printf("  injection: %.3f mL at %.2f mm depth (%s), %s deposit over %d cells, t = %.0f s\n",
-                  injection.volume * 1e6, injection.depth * 1e3, tissue.layers[tissue.layer_at(injection.depth)].name.c_str(),
-                  sim.injection_model().name().c_str(), n_filled, sim.time());
-    }
-  }
-  void on_output(const Simulation& sim, const OutputPoint& point) override {
-    if (quiet_ || point.index == 0) return;
-    const TransportState& state = sim.state();
-    const double t_end = sim.end_time(), wall = wall_.now();
-    const double fraction = state.time / t_end;
-    const double rate = (state.time - run_start_time_) / std::max(wall - wall_at_start_, 1e-9);
-    const double eta = rate > 0 ? (t_end - state.time) / rate : 0.0;
-    double in_tissue = 0.0, injected = 0.0;
-    for (int c = 0; c < sim.transport().n_components(); ++c) {
-      in_tissue += sim.injection_model().mass_in_fluid(state, c) + mass_bound(sim.transport(), state, c);
-      injected += state.ledger[c].injected;
-    }
-    const double in_tissue_percent = injected > 0 ? 100 * in_tissue / injected : 0.0;
-    if (terminal_) {
-      const int width = 30, filled = int(fraction * width);
-      std::printf("\r  [%s%s] %s  %5.1f%%  %ld steps  %.2f sim-d/wall-s  ETA %.0f s  in tissue %.1f%%   ",
-                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                  format_day_time(state.time).c_str(), 100 * fraction, state.n_steps, rate / 86400.0, eta,
-                  in_tissue_percent);
-      std::fflush(stdout);
-    } else if (wall - last_log_ >= 5.0 || point.index == sim.n_outputs()) {
-      last_log_ = wall;
-      std::printf("  %s: %ld steps, %.1f s wall, ETA %.0f s, %.1f%% of the injected mass in tissue\n",
-                  format_day_time(state.time).c_str(), state.n_steps, wall, eta, in_tissue_percent);
-      std::fflush(stdout);
-    }
-  }
-  void finish() const {
-    if (terminal_ && !quiet_) std::printf("\n");
-  }
-
- private:
-  const WallClock& wall_;
-  bool quiet_;
-  bool terminal_ = isatty(STDOUT_FILENO) != 0;
-  double run_start_time_, wall_at_start_;
-  double last_log_ = -1e300;
-};
-
-/// Every component's metrics at every output time, for the summary's time-integrated figures.
-class MetricsSeries : public Observer {
- public:
-  explicit MetricsSeries(int n_components) : series_(std::size_t(n_components)) {}
-  void on_output(const Simulation&, const OutputPoint& point) override { add(point.row); }
-  void add(const SeriesRow& row) {
-    for (std::size_t c = 0; c < series_.size(); ++c) series_[c].push_back(row.metrics[c]);
-  }
-  const std::vector<ComponentMetrics>& of(int c) const { return series_[std::size_t(c)]; }
-
- private:
-  std::vector<std::vector<ComponentMetrics>> series_;
-};
-
-/// summary.txt and summary.json (and the results file's /summary) of a finished run.
-void write_summary(const Simulation& sim, const MetricsSeries& series, ResultsWriter& results, const fs::path& out,
-                   double wall) {
-  const Scenario& scenario = sim.scenario();
-  const TransportModel& model = sim.transport();
-  const InjectionModel& injection_model = sim.injection_model();
-  const TransportState& state = sim.state();
-  const double t_end = sim.end_time();
-  const long n_steps = injection_model.n_steps(), n_rejected = injection_model.n_rejected();
-  const double output_wall = sim.observer_seconds(), metrics_wall = sim.metrics_seconds();
-  std::ostringstream summary;
-  summary << "MesoSim " << MESOSIM_VERSION << " " << scenario.name << ", " << format_day_time(t_end) << "\n";
-  summary << "steps " << n_steps << " accepted, " << n_rejected << " rejected; wall " << wall << " s, of which metrics "
-          << metrics_wall << " s, writing results " << output_wall << " s (" << results.file().n_snapshots()
-          << " snapshots)\n";
-  summary << "component, injected mg, in tissue %, to blood %, to lymph %, degraded %, out of box %, ledger residual\n";
-  for (int c = 0; c < model.n_components(); ++c) {
-    const MassLedger& l = state.ledger[c];
-    const double boundary = l.through_sides();
-    const double m0 = l.injected > 0.0 ? l.injected : 1.0;  // a component no cocktail holds: all zeros
-    char line[256];
-    std::snprintf(line, sizeof line, "%s, %.3f, %.2f, %.2f, %.2f, %.2f, %.2f, %.1e\n", model.component(c).name.c_str(),
-                  m0 * 1e6, 100 * (injection_model.mass_in_fluid(state, c) + mass_bound(model, state, c)) / m0,
-                  100 * l.to_blood / m0, 100 * l.to_lymph / m0, 100 * l.degraded / m0, 100 * boundary / m0,
-                  injection_model.ledger_residual(state, c));
-    summary << line;
-  }
-  json report;
-  report["program"] = {{"name", "mesosim"}, {"version", MESOSIM_VERSION}, {"build", MESOSIM_BUILD}};
-  report["scenario"] = {{"name", scenario.name}, {"file", scenario.file}};
-  report["run"] = {{"end_time_s", t_end},
-                   {"steps", n_steps},
-                   {"rejected_steps", n_rejected},
-                   {"reservoir", injection_model.name()},
-                   {"wall_time_s", wall},
-                   {"output_wall_time_s", output_wall},
-                   {"metrics_wall_time_s", metrics_wall},
-                   {"threads", omp_get_max_threads()},
-                   {"scheme", scenario.integrator.scheme},
-                   {"snapshots", results.file().n_snapshots()}};
-  std::vector<std::string> target_layers;
-  for (std::size_t layer : scenario.target.layers) target_layers.push_back(scenario.tissue.layers[layer].name);
-  report["target"] = {{"layers", target_layers}, {"treated_radius_m", scenario.target.radius},
-                      {"cells", scenario.target.cells(model).size()}};
-  summary << "\ncomponent, residence half-life h, systemic fraction %, peak mg/mL, max coverage %, time above threshold h\n";
-  for (int c = 0; c < model.n_components(); ++c) {
-    const RunFigures f = summarise(series.of(c));
-    const ComponentMetrics& last = series.of(c).back();
-    report["components"].push_back(
-        {{"name", model.component(c).name},
-         {"injected_kg", state.ledger[c].injected},
-         {"threshold_kg_m3", scenario.target.threshold[c]},
-         {"residence_half_life_s", f.residence_half_life < 0 ? json() : json(f.residence_half_life)},
-         {"systemic_fraction", f.systemic_fraction},
-         {"lymph_fraction", last.to_lymph},
-         {"degraded_fraction", last.degraded},
-         {"out_of_box_fraction", last.out_of_box},
-         {"in_tissue_fraction", last.in_tissue},
-         {"peak_kg_m3", f.peak},
-         {"max_coverage", f.max_coverage},
-         {"coverage_time_s", f.coverage_time},
-         {"time_half_covered_s", f.time_half_covered},
-         {"time_above_threshold_s", f.time_above_threshold},
-         {"final_uniformity_cv", last.uniformity_cv},
-         {"ledger_residual", injection_model.ledger_residual(state, c)}});
-    char half_life[32] = "not reached";
-    if (f.residence_half_life >= 0) std::snprintf(half_life, sizeof half_life, "%.2f", f.residence_half_life / 3600);
-    char line[256];
-    std::snprintf(line, sizeof line, "%s, %s, %.2f, %.3g, %.1f, %.1f\n", model.component(c).name.c_str(), half_life,
-                  100 * f.systemic_fraction, f.peak, 100 * f.max_coverage, f.time_above_threshold / 3600);
-    summary << line;
-  }
-  injection_model.add_summary(state, report, summary);
-  results.file().finish(report.dump(2));
-  write_text_atomically(out / "summary.txt", summary.str());
-  write_text_atomically(out / "summary.json", report.dump(2) + "\n");
-  std::error_code ec;
-  fs::remove(out / "checkpoint.h5", ec);  // finished: nothing to resume
-  std::cout << summary.str();
-  std::printf("results: %s (results.h5 + results.xmf for ParaView, ledger.csv, metrics.csv, summary.txt, "
-              "summary.json)\n",
-              fs::absolute(out).string().c_str());
-}
-
 }  // namespace
 
 Scenario resolve_scenario(const RunOptions& options, std::string* source) {
@@ -520,7 +199,6 @@ Scenario resolve_scenario(const RunOptions& options, std::string* source) {
   return scenario;
 }
 
-
 namespace {
 
 /// The output directory: --out, else the scenario's [output] directory, else results/NAME-DATE-TIME.
@@ -534,9 +212,9 @@ fs::path output_directory(const RunOptions& options, const Scenario& scenario) {
   return fs::path("results") / (stem + "-" + stamp);
 }
 
-/// A fresh results.h5 (with the scenario's text and every resolved value) and scenario.toml.
-std::unique_ptr<ResultsFile> create_results(const fs::path& out, const RunOptions& options, const std::string& source,
-                                            const Simulation& sim) {
+/// What results.h5 records of where it came from; scenario.toml beside it (with the overrides).
+RunDescription describe_run(const fs::path& out, const RunOptions& options, const std::string& source,
+                            const Scenario& scenario) {
   std::string stored = source;
   if (!options.overrides.empty()) {
     stored.append("\n# --set overrides given on the command line:\n");
@@ -546,12 +224,12 @@ std::unique_ptr<ResultsFile> create_results(const fs::path& out, const RunOption
   RunDescription description;
   description.program_version = MESOSIM_VERSION;
   description.build = MESOSIM_BUILD;
-  description.scenario_name = sim.scenario().name;
+  description.scenario_name = scenario.name;
   description.scenario_file = options.scenario.empty() ? "(built-in case)" : options.scenario;
   description.scenario_source = source;
   description.overrides = options.overrides;
-  description.resolved_json = describe(sim.scenario()).dump();
-  return std::make_unique<ResultsFile>(out, sim.transport(), description, sim.injections(), options.float32);
+  description.resolved_json = describe(scenario).dump();
+  return description;
 }
 
 }  // namespace
@@ -584,7 +262,7 @@ int run(const RunOptions& requested) {
   const fs::path out = output_directory(options, scenario);
   resume.directory = out;
   Simulation sim(scenario, schedule, resuming ? &resume : nullptr);  // every check before anything is written
-  if (!resuming) prepare_output(out, options.force);
+  if (!resuming) prepare_output_directory(out, options.force);
   if (resuming && options.threads != resume.checkpoint.threads)
     std::fprintf(stderr,
                  "mesosim: warning: resuming with %d threads, the run started with %d: results will agree to "
@@ -595,27 +273,23 @@ int run(const RunOptions& requested) {
   std::printf("MesoSim %s: %s, %d x %d x %d cells of %.0f um (%.1f M cells), %d components\n", MESOSIM_VERSION,
               scenario.name.c_str(), g.nx, g.ny, g.nz, g.hx * 1e6, double(g.n_cells()) * 1e-6, model.n_components());
 
-  // The observers: results.h5, the CSV tables, the metrics series, progress, checkpoints.
+  // The observers: results.h5, the CSV tables, the summary, progress, checkpoints.
   const RunPosition& position = resume.checkpoint.position;
   const WallClock wall(resuming ? position.wall_time : 0.0);
   std::unique_ptr<ResultsWriter> results;
   std::unique_ptr<CsvTables> tables;
-  MetricsSeries series(model.n_components());
+  SummaryWriter summary(out, MESOSIM_VERSION, MESOSIM_BUILD, model.n_components());
   if (resuming) {
-    results = std::make_unique<ResultsWriter>(
-        std::make_unique<ResultsFile>(out, model, std::size_t(position.n_snapshots), std::size_t(position.n_rows),
-                                      options.float32),
-        sim.injection_model(), position.n_snapshots);
-    results->reload_tables();
+    results = std::make_unique<ResultsWriter>(out, sim, position, options.float32);
     tables = std::make_unique<CsvTables>(out, model);
     for (const SeriesRow& row : read_series(results->file().path(), model)) {
       tables->add(row);
-      series.add(row);
+      summary.add(row);
     }
     std::printf("  resuming at %s (%ld steps so far) from %s\n", format_day_time(sim.time()).c_str(),
                 sim.state().n_steps, (out / "checkpoint.h5").string().c_str());
   } else {
-    results = std::make_unique<ResultsWriter>(create_results(out, options, source, sim), sim.injection_model(), 0);
+    results = std::make_unique<ResultsWriter>(out, sim, describe_run(out, options, source, scenario), options.float32);
     tables = std::make_unique<CsvTables>(out, model);
   }
   const std::vector<Injection>& injections = sim.injections();
@@ -626,7 +300,7 @@ int run(const RunOptions& requested) {
                  late, injections.size(), format_day_time(scenario.end_time).c_str());
   Progress progress(sim, wall, options.quiet);
   Checkpointer checkpoints(out, options_to_json(options, source).dump(), checkpoint_interval, wall, *results);
-  for (Observer* observer : std::initializer_list<Observer*>{tables.get(), results.get(), &series, &progress, &checkpoints})
+  for (Observer* observer : std::initializer_list<Observer*>{tables.get(), results.get(), &summary, &progress, &checkpoints})
     sim.add_observer(*observer);
   if (!resuming) sim.start();
   std::printf("  scheme %s, %d threads; results in %s\n", scenario.integrator.scheme.c_str(), omp_get_max_threads(),
@@ -649,7 +323,7 @@ int run(const RunOptions& requested) {
     return signal == SIGTERM ? 143 : 130;
   }
   progress.finish();
-  write_summary(sim, series, *results, out, wall.now());
+  summary.finish(sim, *results, wall.now());
   return 0;
 }
 

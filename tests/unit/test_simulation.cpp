@@ -6,10 +6,16 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "scenarios/scenario.hpp"
 #include "models/error.hpp"
+#include "simulation/checkpointer.hpp"
+#include "simulation/csv_tables.hpp"
 #include "simulation/injection_registry.hpp"
+#include "simulation/results_writer.hpp"
+#include "simulation/summary_writer.hpp"
 #include "simulation/simulation.hpp"
 
 namespace mesosim {
@@ -26,6 +32,13 @@ Scenario small_instant() {
 /// A coarse Mantoux bleb: the fluid flows for 10 s and is still moving at the end.
 Scenario small_darcy() {
   return load_scenario(examples + "mantoux.toml", {"domain.cell=1 mm", "time.end=4 min", "time.output_interval=2 min"});
+}
+
+/// A coarse darcy injection of 0.05 mL whose fluid comes to rest after about 4 h of 12.
+Scenario darcy_to_rest() {
+  return load_scenario(examples + "single_injection.toml",
+                       {"injections.0.reservoir=darcy", "injections.0.rate=0.01 mL/s", "domain.cell=1 mm",
+                        "time.end=12 h", "time.output_interval=1 h"});
 }
 
 /// Keeps every output row and event it hears.
@@ -186,6 +199,83 @@ TEST(Simulation, DarcyInPiecesEqualsOneCallAndReportsTheInjectionEnd) {
   expect_same_state(whole, pieces);
   expect_same_rows(whole_rows.rows, piece_rows.rows);
   EXPECT_EQ(whole_rows.ends, piece_rows.ends);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The library's writers on one directory: results.h5, the CSV tables, the summary, checkpoints.
+struct Writers {
+  Writers(const std::filesystem::path& dir, Simulation& sim, const ResumePoint* resume)
+      : results(resume ? ResultsWriter(dir, sim, resume->checkpoint.position, false)
+                       : ResultsWriter(dir, sim, RunDescription{}, false)),
+        tables(dir, sim.transport()), summary(dir, "test", "test", sim.transport().n_components()),
+        checkpoints(dir, "{}", 1e9, wall, results) {
+    if (resume)
+      for (const SeriesRow& row : read_series(results.file().path(), sim.transport())) {
+        tables.add(row);
+        summary.add(row);
+      }
+    for (Observer* o : std::initializer_list<Observer*>{&tables, &results, &summary, &checkpoints}) sim.add_observer(*o);
+  }
+  WallClock wall;
+  ResultsWriter results;
+  CsvTables tables;
+  SummaryWriter summary;
+  Checkpointer checkpoints;
+};
+
+TEST(Simulation, WritersStoppedCheckpointedAndResumedWriteTheFilesOfOneRun) {
+  namespace fs = std::filesystem;
+  const Scenario scenario = darcy_to_rest();  // the bleb tables and the excess fluid field too
+  const fs::path root = fs::temp_directory_path() / "mesosim_test_simulation_writers";
+  fs::remove_all(root);
+  for (const char* name : {"whole", "resumed"}) prepare_output_directory(root / name, false);
+  long n_steps = 0;
+  {
+    Simulation whole(scenario, {});
+    Writers writers(root / "whole", whole, nullptr);
+    ASSERT_TRUE(whole.run());
+    writers.summary.finish(whole, writers.results, 0.0);
+    n_steps = whole.state().n_steps;
+  }
+  // The same run stopped once the fluid is at rest, checkpointed, and resumed in a new Simulation.
+  {
+    Simulation first(scenario, {});
+    Writers writers(root / "resumed", first, nullptr);
+    StopAt stop(first, n_steps - 5);
+    first.add_observer(stop);
+    ASSERT_FALSE(first.run());
+    ASSERT_TRUE(first.can_checkpoint()) << "the fluid is at rest before the last steps";
+    writers.checkpoints.save(first);
+  }
+  {
+    ResumePoint resume{read_checkpoint(root / "resumed"), root / "resumed"};
+    Simulation resumed(scenario, {}, &resume);
+    Writers writers(root / "resumed", resumed, &resume);
+    ASSERT_TRUE(resumed.run());
+    writers.summary.finish(resumed, writers.results, 0.0);
+  }
+  EXPECT_FALSE(fs::exists(root / "resumed" / "checkpoint.h5"));  // finished: nothing to resume
+  for (const char* file : {"ledger.csv", "metrics.csv"})
+    EXPECT_EQ(read_file(root / "whole" / file), read_file(root / "resumed" / file)) << file;
+  // summary.json alike but for wall times (one "..._wall_..." or "wall_..." key per line).
+  auto without_wall_times = [](const std::string& text) {
+    std::istringstream lines(text);
+    std::string kept;
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("wall") == std::string::npos) kept += line + "\n";
+    return kept;
+  };
+  const std::string summary = read_file(root / "resumed" / "summary.json");
+  EXPECT_EQ(without_wall_times(read_file(root / "whole" / "summary.json")), without_wall_times(summary));
+  EXPECT_NE(summary.find("\"max_diameter_m\""), std::string::npos);
+  EXPECT_NE(summary.find("\"reservoir\": \"darcy\""), std::string::npos);
+  fs::remove_all(root);
 }
 
 TEST(InjectionRegistry, ChoosesByNameAndRefusesAnUnknownOne) {

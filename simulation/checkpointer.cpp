@@ -1,0 +1,29 @@
+#include "simulation/checkpointer.hpp"
+
+#include <omp.h>
+
+namespace mesosim {
+
+Checkpointer::Checkpointer(const std::filesystem::path& dir, std::string inputs_json, double interval,
+                           const WallClock& wall, ResultsWriter& results)
+    : dir_(dir), inputs_json_(std::move(inputs_json)), interval_(interval), wall_(wall), results_(results),
+      last_(wall.now()) {}
+
+void Checkpointer::on_step(const Simulation& sim) {
+  if (wall_.now() - last_ >= interval_ && sim.can_checkpoint()) save(sim);
+}
+
+void Checkpointer::save(const Simulation& sim) {
+  Checkpoint c;
+  c.inputs_json = inputs_json_;
+  c.threads = omp_get_max_threads();
+  results_.sync();
+  sim.save(c);
+  c.position.n_snapshots = results_.n_snapshots();
+  c.position.n_rows = long(results_.file().n_rows());
+  c.position.wall_time = wall_.now();
+  write_checkpoint(dir_, c, sim.transport(), sim.state());
+  last_ = wall_.now();
+}
+
+}  // namespace mesosim

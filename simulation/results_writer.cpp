@@ -1,0 +1,84 @@
+#include "simulation/results_writer.hpp"
+
+#include <fstream>
+
+#include "models/error.hpp"
+
+namespace mesosim {
+
+namespace fs = std::filesystem;
+
+void prepare_output_directory(const fs::path& dir, bool force) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    if (!force) {
+      std::string hint = fs::exists(dir / "checkpoint.h5") ? "; it holds an unfinished run: continue it with "
+                                                              "`mesosim run --resume " + dir.string() + "`"
+                                                            : "";
+      throw InputError("output directory '" + dir.string() + "' already holds results; choose another with --out, "
+                       "or pass --force to replace them" + hint);
+    }
+    for (const char* name : {"results.h5", "results.xmf", "checkpoint.h5", "ledger.csv", "metrics.csv",
+                             "summary.txt", "summary.json", "scenario.toml"})
+      fs::remove(dir / name, ec);
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw OutputError("cannot create output directory '" + dir.string() + "': " + ec.message());
+  const fs::path probe = dir / ".write-test";
+  std::ofstream test(probe);
+  if (!test) throw OutputError("output directory '" + dir.string() + "' is not writable");
+  test.close();
+  fs::remove(probe, ec);
+}
+
+ResultsWriter::ResultsWriter(const fs::path& dir, Simulation& sim, const RunDescription& description,
+                             bool float32)
+    : results_(std::make_unique<ResultsFile>(dir, sim.transport(), description, sim.injections(), float32)),
+      model_(sim.injection_model()) {
+  for (const ModelField& field : model_.fields()) results_->add_field(field.name, field.units);
+}
+
+ResultsWriter::ResultsWriter(const fs::path& dir, Simulation& sim, const RunPosition& position, bool float32)
+    : results_(std::make_unique<ResultsFile>(dir, sim.transport(), std::size_t(position.n_snapshots),
+                                             std::size_t(position.n_rows), float32)),
+      model_(sim.injection_model()), n_snapshots_(position.n_snapshots) {
+  for (const ModelField& field : model_.fields()) results_->add_field(field.name, field.units);
+  for (SeriesTable* table : model_.tables())
+    table->columns = results_->truncate_columns(table->group, table->names, table->written);
+}
+
+void ResultsWriter::on_output(const Simulation& sim, const OutputPoint& point) {
+  results_->append(point.row);
+  flush_tables();
+  if (point.snapshot) snapshot(sim.state());
+}
+
+void ResultsWriter::on_injections_ended(const Simulation& sim, const std::vector<std::size_t>&) {
+  flush_tables();
+  if (sim.time() < sim.output_time(sim.next_output())) snapshot(sim.state());
+}
+
+void ResultsWriter::sync() {
+  flush_tables();
+  results_->sync();
+}
+
+void ResultsWriter::flush_tables() {
+  for (SeriesTable* table : model_.tables()) {
+    if (table->written == table->size()) continue;
+    std::vector<std::vector<double>> fresh;
+    for (const std::vector<double>& column : table->columns)
+      fresh.emplace_back(column.begin() + long(table->written), column.end());
+    results_->append_columns(table->group, table->names, fresh);
+    table->written = table->size();
+  }
+}
+
+void ResultsWriter::snapshot(const TransportState& state) {
+  std::vector<const double*> extras;
+  for (const ModelField& field : model_.fields()) extras.push_back(field.values);
+  results_->write_snapshot(state, extras);
+  ++n_snapshots_;
+}
+
+}  // namespace mesosim
