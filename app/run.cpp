@@ -245,11 +245,11 @@ int run(const RunOptions& requested) {
   if (resuming) {
     resume.checkpoint = read_checkpoint(requested.resume);
     try {
-      options = options_from_json(json::parse(resume.checkpoint.inputs_json), requested, source);
+      options = options_from_json(json::parse(resume.checkpoint.text("run.inputs")), requested, source);
     } catch (const json::exception& e) {
       throw InputError(requested.resume + "/checkpoint.h5: the recorded inputs are damaged (" + e.what() + ")");
     }
-    if (options.threads == 0) options.threads = resume.checkpoint.threads;
+    if (options.threads == 0) options.threads = int(resume.checkpoint.count("run.threads"));
   }
   if (options.threads > 0) omp_set_num_threads(options.threads);
   const Scenario scenario = resolve_scenario(options, &source);
@@ -263,24 +263,23 @@ int run(const RunOptions& requested) {
   resume.directory = out;
   Simulation sim(scenario, schedule, resuming ? &resume : nullptr);  // every check before anything is written
   if (!resuming) prepare_output_directory(out, options.force);
-  if (resuming && options.threads != resume.checkpoint.threads)
+  if (resuming && options.threads != resume.checkpoint.count("run.threads"))
     std::fprintf(stderr,
                  "mesosim: warning: resuming with %d threads, the run started with %d: results will agree to "
                  "round-off, not bitwise\n",
-                 omp_get_max_threads(), resume.checkpoint.threads);
+                 omp_get_max_threads(), int(resume.checkpoint.count("run.threads")));
   const TransportModel& model = sim.transport();
   const Grid& g = model.grid();
   std::printf("MesoSim %s: %s, %d x %d x %d cells of %.0f um (%.1f M cells), %d components\n", MESOSIM_VERSION,
               scenario.name.c_str(), g.nx, g.ny, g.nz, g.hx * 1e6, double(g.n_cells()) * 1e-6, model.n_components());
 
   // The observers: results.h5, the CSV tables, the summary, progress, checkpoints.
-  const RunPosition& position = resume.checkpoint.position;
-  const WallClock wall(resuming ? position.wall_time : 0.0);
+  const WallClock wall(resuming ? resume.checkpoint.real("run.wall_time_s") : 0.0);
   std::unique_ptr<ResultsWriter> results;
   std::unique_ptr<CsvTables> tables;
   SummaryWriter summary(out, MESOSIM_VERSION, MESOSIM_BUILD, model.n_components());
   if (resuming) {
-    results = std::make_unique<ResultsWriter>(out, sim, position, options.float32);
+    results = std::make_unique<ResultsWriter>(out, sim, resume.checkpoint, options.float32);
     tables = std::make_unique<CsvTables>(out, model);
     for (const SeriesRow& row : read_series(results->file().path(), model)) {
       tables->add(row);

@@ -15,13 +15,11 @@ void Checkpointer::on_step(const Simulation& sim) {
 
 void Checkpointer::save(const Simulation& sim) {
   Checkpoint c;
-  c.inputs_json = inputs_json_;
-  c.threads = omp_get_max_threads();
-  results_.sync();
+  c.put_text("run.inputs", inputs_json_);
+  c.put_count("run.threads", omp_get_max_threads());
+  results_.save(c);
   sim.save(c);
-  c.position.n_snapshots = results_.n_snapshots();
-  c.position.n_rows = long(results_.file().n_rows());
-  c.position.wall_time = wall_.now();
+  c.put_real("run.wall_time_s", wall_.now());
   write_checkpoint(dir_, c, sim.transport(), sim.state());
   last_ = wall_.now();
 }

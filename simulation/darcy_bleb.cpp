@@ -249,56 +249,61 @@ void DarcyBleb::add_summary(const TransportState& /*state*/, json& report, std::
             "reservoir\")\n";
 }
 
-void DarcyBleb::save(Checkpoint& checkpoint) const {
+void DarcyBleb::save(Checkpoint& c) const {
   const DarcyReservoir::RestMemory memory = reservoir_->rest_memory();  // at rest: checked by the callers
-  checkpoint.integrator = memory.rest;
-  checkpoint.position.next_injection = next_injection();
+  put_integrator(c, "darcy.rest", memory.rest);
+  const DarcyStats& stats = memory.stats;
+  c.put_real("darcy.stats.smallest_step_s", stats.smallest_step);
+  c.put_real("darcy.stats.largest_step_s", stats.largest_step);
+  c.put_real("darcy.stats.released_volume_m3", stats.released_volume);
+  c.put_real("darcy.stats.rest_time_s", stats.rest_time);
+  c.put_real("darcy.stats.pressure_seconds", stats.pressure_seconds);
+  c.put_real("darcy.stats.advection_seconds", stats.advection_seconds);
+  c.put_real("darcy.stats.diffusion_seconds", stats.diffusion_seconds);
+  c.put_count("darcy.stats.n_coupled_steps", stats.n_coupled_steps);
+  c.put_count("darcy.stats.n_rest_steps", stats.n_rest_steps);
+  c.put_count("darcy.stats.n_pressure_solves", stats.n_pressure_solves);
+  c.put_count("darcy.stats.n_pressure_iterations", stats.n_pressure_iterations);
   const MassLedger& f = memory.fluid_ledger;
-  checkpoint.extra_reals = {memory.stats.smallest_step, memory.stats.largest_step, memory.stats.released_volume,
-                            memory.stats.rest_time, f.injected, f.to_blood, f.to_lymph, f.degraded};
-  checkpoint.extra_reals.insert(checkpoint.extra_reals.end(), f.boundary.begin(), f.boundary.end());
-  checkpoint.extra_reals.insert(checkpoint.extra_reals.end(), {memory.stats.pressure_seconds,
-                                                               memory.stats.advection_seconds,
-                                                               memory.stats.diffusion_seconds});
-  checkpoint.extra_counts = {memory.stats.n_coupled_steps, memory.stats.n_rest_steps, memory.fluid_steps,
-                             (long long)series_.written, (long long)per_injection_.written,
-                             memory.stats.n_pressure_solves, memory.stats.n_pressure_iterations};
+  c.put_real("darcy.fluid_ledger.injected_m3", f.injected);
+  c.put_real("darcy.fluid_ledger.to_blood_m3", f.to_blood);
+  c.put_real("darcy.fluid_ledger.to_lymph_m3", f.to_lymph);
+  c.put_real("darcy.fluid_ledger.degraded_m3", f.degraded);
+  c.put_reals("darcy.fluid_ledger.boundary_m3", std::vector<double>(f.boundary.begin(), f.boundary.end()));
+  c.put_count("darcy.fluid_steps", memory.fluid_steps);
 }
 
-void DarcyBleb::load(const Checkpoint& checkpoint, const std::string& label, const TransportState& state) {
+void DarcyBleb::load(const Checkpoint& c, const TransportState& state) {
   // The reservoir was at rest at the checkpoint: its plain integrator, counters and fluid
-  // ledger, then the injections still to come; the bleb series so far come from results.h5.
-  const std::vector<double>& r = checkpoint.extra_reals;
-  const std::vector<long long>& n = checkpoint.extra_counts;
-  // Checkpoints before the stiffened reservoir lack the last 3 reals and 2 counts (solver statistics).
-  const bool with_statistics = r.size() == 4 + 4 + n_sides + 3 && n.size() == 7;
-  if (!with_statistics && (r.size() != 4 + 4 + n_sides || n.size() != 5))
-    throw InputError(label + ": the darcy reservoir's memory is missing or damaged");
+  // ledger, then the injections still to come; the bleb tables so far come from results.h5.
   DarcyReservoir::RestMemory memory;
-  memory.rest = checkpoint.integrator;
-  memory.stats.smallest_step = r[0];
-  memory.stats.largest_step = r[1];
-  memory.stats.released_volume = r[2];
-  memory.stats.rest_time = r[3];
-  memory.fluid_ledger.injected = r[4];
-  memory.fluid_ledger.to_blood = r[5];
-  memory.fluid_ledger.to_lymph = r[6];
-  memory.fluid_ledger.degraded = r[7];
-  for (int side = 0; side < n_sides; ++side) memory.fluid_ledger.boundary[side] = r[8 + side];
-  memory.stats.n_coupled_steps = long(n[0]);
-  memory.stats.n_rest_steps = long(n[1]);
-  memory.fluid_steps = long(n[2]);
-  if (with_statistics) {
-    memory.stats.pressure_seconds = r[8 + n_sides];
-    memory.stats.advection_seconds = r[9 + n_sides];
-    memory.stats.diffusion_seconds = r[10 + n_sides];
-    memory.stats.n_pressure_solves = long(n[5]);
-    memory.stats.n_pressure_iterations = long(n[6]);
-  }
+  memory.rest = get_integrator(c, "darcy.rest");
+  DarcyStats& stats = memory.stats;
+  stats.smallest_step = c.real("darcy.stats.smallest_step_s");
+  stats.largest_step = c.real("darcy.stats.largest_step_s");
+  stats.released_volume = c.real("darcy.stats.released_volume_m3");
+  stats.rest_time = c.real("darcy.stats.rest_time_s");
+  // Checkpoints before the stiffened reservoir lack the solver statistics: they start from 0.
+  stats.pressure_seconds = c.real_or("darcy.stats.pressure_seconds", 0.0);
+  stats.advection_seconds = c.real_or("darcy.stats.advection_seconds", 0.0);
+  stats.diffusion_seconds = c.real_or("darcy.stats.diffusion_seconds", 0.0);
+  stats.n_coupled_steps = long(c.count("darcy.stats.n_coupled_steps"));
+  stats.n_rest_steps = long(c.count("darcy.stats.n_rest_steps"));
+  stats.n_pressure_solves = long(c.count_or("darcy.stats.n_pressure_solves", 0));
+  stats.n_pressure_iterations = long(c.count_or("darcy.stats.n_pressure_iterations", 0));
+  MassLedger& f = memory.fluid_ledger;
+  f.injected = c.real("darcy.fluid_ledger.injected_m3");
+  f.to_blood = c.real("darcy.fluid_ledger.to_blood_m3");
+  f.to_lymph = c.real("darcy.fluid_ledger.to_lymph_m3");
+  f.degraded = c.real("darcy.fluid_ledger.degraded_m3");
+  const std::vector<double>& boundary = c.reals("darcy.fluid_ledger.boundary_m3");
+  if (boundary.size() != f.boundary.size())
+    throw InputError(c.label() + ": darcy.fluid_ledger.boundary_m3 holds " + std::to_string(boundary.size()) +
+                     " sides, not " + std::to_string(f.boundary.size()));
+  std::copy(boundary.begin(), boundary.end(), f.boundary.begin());
+  memory.fluid_steps = long(c.count("darcy.fluid_steps"));
   reservoir_->restore_at_rest(memory, state.time);
   schedule(state.time);
-  series_.written = std::size_t(n[3]);
-  per_injection_.written = std::size_t(n[4]);
 }
 
 }  // namespace mesosim

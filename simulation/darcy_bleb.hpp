@@ -38,7 +38,7 @@ class DarcyBleb : public InjectionModel {
   void add_summary(const TransportState& state, nlohmann::json& report, std::ostringstream& text) const override;
   bool can_checkpoint() const override { return reservoir_->at_rest(); }
   void save(Checkpoint& checkpoint) const override;
-  void load(const Checkpoint& checkpoint, const std::string& label, const TransportState& state) override;
+  void load(const Checkpoint& checkpoint, const TransportState& state) override;
 
   const DarcyReservoir& reservoir() const { return *reservoir_; }
 

@@ -34,7 +34,7 @@ struct SeriesTable {
   std::string group;                          ///< e.g. "/bleb"
   std::vector<std::string> names;             ///< one per column
   std::vector<std::vector<double>> columns;   ///< [column][row]
-  std::size_t written = 0;                    ///< rows already in results.h5
+  std::size_t written = 0;                    ///< rows already in results.h5 (kept by the results writer)
 
   std::size_t size() const { return columns.empty() ? 0 : columns[0].size(); }
   void add_row(const std::vector<double>& row) {
@@ -95,10 +95,11 @@ class InjectionModel {
 
   /// False while a checkpoint cannot hold the model's state (the Darcy fluid still moves).
   virtual bool can_checkpoint() const { return true; }
-  /// The model's memory into a checkpoint (only when can_checkpoint()), and back on resuming at
-  /// the state's time (the state itself is read by the run).
+  /// The model's memory into a checkpoint by name, keys prefixed with name() (only when
+  /// can_checkpoint()), and back on resuming at the state's time (the state itself is read by the
+  /// run; a missing key is an InputError naming it).
   virtual void save(Checkpoint& checkpoint) const = 0;
-  virtual void load(const Checkpoint& checkpoint, const std::string& label, const TransportState& state) = 0;
+  virtual void load(const Checkpoint& checkpoint, const TransportState& state) = 0;
 };
 
 }  // namespace mesosim

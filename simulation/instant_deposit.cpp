@@ -37,13 +37,13 @@ double InstantDeposit::ledger_residual(const TransportState& state, int c) const
 }
 
 void InstantDeposit::save(Checkpoint& checkpoint) const {
-  checkpoint.integrator = integrator_->memory();
-  checkpoint.position.next_injection = next_;
+  put_integrator(checkpoint, "instant.integrator", integrator_->memory());
+  checkpoint.put_count("instant.next_injection", next_);
 }
 
-void InstantDeposit::load(const Checkpoint& checkpoint, const std::string& /*label*/, const TransportState& /*state*/) {
-  integrator_->restore(checkpoint.integrator);
-  next_ = checkpoint.position.next_injection;
+void InstantDeposit::load(const Checkpoint& checkpoint, const TransportState& /*state*/) {
+  integrator_->restore(get_integrator(checkpoint, "instant.integrator"));
+  next_ = long(checkpoint.count("instant.next_injection"));
 }
 
 }  // namespace mesosim

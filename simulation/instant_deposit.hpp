@@ -29,7 +29,7 @@ class InstantDeposit : public InjectionModel {
   long n_rejected() const override { return integrator_->stats().n_rejected; }
   long next_injection() const override { return next_; }
   void save(Checkpoint& checkpoint) const override;
-  void load(const Checkpoint& checkpoint, const std::string& label, const TransportState& state) override;
+  void load(const Checkpoint& checkpoint, const TransportState& state) override;
 
  private:
   /// Deposits every injection due at the state's time.

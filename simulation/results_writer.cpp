@@ -38,13 +38,15 @@ ResultsWriter::ResultsWriter(const fs::path& dir, Simulation& sim, const RunDesc
   for (const ModelField& field : model_.fields()) results_->add_field(field.name, field.units);
 }
 
-ResultsWriter::ResultsWriter(const fs::path& dir, Simulation& sim, const RunPosition& position, bool float32)
-    : results_(std::make_unique<ResultsFile>(dir, sim.transport(), std::size_t(position.n_snapshots),
-                                             std::size_t(position.n_rows), float32)),
-      model_(sim.injection_model()), n_snapshots_(position.n_snapshots) {
+ResultsWriter::ResultsWriter(const fs::path& dir, Simulation& sim, const Checkpoint& checkpoint, bool float32)
+    : results_(std::make_unique<ResultsFile>(dir, sim.transport(), std::size_t(checkpoint.count("results.snapshots")),
+                                             std::size_t(checkpoint.count("results.rows")), float32)),
+      model_(sim.injection_model()), n_snapshots_(long(checkpoint.count("results.snapshots"))) {
   for (const ModelField& field : model_.fields()) results_->add_field(field.name, field.units);
-  for (SeriesTable* table : model_.tables())
+  for (SeriesTable* table : model_.tables()) {
+    table->written = std::size_t(checkpoint.count("results.rows" + table->group));
     table->columns = results_->truncate_columns(table->group, table->names, table->written);
+  }
 }
 
 void ResultsWriter::on_output(const Simulation& sim, const OutputPoint& point) {
@@ -58,9 +60,12 @@ void ResultsWriter::on_injections_ended(const Simulation& sim, const std::vector
   if (sim.time() < sim.output_time(sim.next_output())) snapshot(sim.state());
 }
 
-void ResultsWriter::sync() {
+void ResultsWriter::save(Checkpoint& checkpoint) {
   flush_tables();
   results_->sync();
+  checkpoint.put_count("results.snapshots", n_snapshots_);
+  checkpoint.put_count("results.rows", (long long)results_->n_rows());
+  for (SeriesTable* table : model_.tables()) checkpoint.put_count("results.rows" + table->group, (long long)table->written);
 }
 
 void ResultsWriter::flush_tables() {

@@ -24,12 +24,13 @@ class ResultsWriter : public Observer {
                 bool float32);
   /// The results file of a resumed run, cut back to the checkpoint's snapshots and rows; the
   /// model's tables are read back to the checkpoint's lengths.
-  ResultsWriter(const std::filesystem::path& dir, Simulation& sim, const RunPosition& position, bool float32);
+  ResultsWriter(const std::filesystem::path& dir, Simulation& sim, const Checkpoint& checkpoint, bool float32);
 
   void on_output(const Simulation& sim, const OutputPoint& point) override;
   void on_injections_ended(const Simulation& sim, const std::vector<std::size_t>& indices) override;
-  /// Everything appended so far on disk (before a checkpoint).
-  void sync();
+  /// Everything appended so far on disk, and how much that is into the checkpoint
+  /// ("results.snapshots", "results.rows", "results.rows/GROUP" per model table).
+  void save(Checkpoint& checkpoint);
   ResultsFile& file() { return *results_; }
   long n_snapshots() const { return n_snapshots_; }
 

@@ -57,9 +57,9 @@ Simulation::Simulation(const Scenario& scenario, const OutputSchedule& schedule,
   snapshot_every_ = std::max(1L, std::lround(schedule_.snapshot_interval / interval_));
   target_cells_ = scenario_.target.cells(model_->transport());
   if (resume) {
-    next_output_ = resume->checkpoint.position.next_output;
+    next_output_ = long(resume->checkpoint.count("run.next_output"));
     read_checkpoint_state(resume->directory, model_->transport(), state_);
-    model_->load(resume->checkpoint, (resume->directory / "checkpoint.h5").string(), state_);
+    model_->load(resume->checkpoint, state_);
     started_ = true;
   }
 }
@@ -121,7 +121,7 @@ void Simulation::output(long n, bool snapshot) {
 }
 
 void Simulation::save(Checkpoint& checkpoint) const {
-  checkpoint.position.next_output = next_output_;
+  checkpoint.put_count("run.next_output", next_output_);
   model_->save(checkpoint);
 }
 

@@ -64,8 +64,8 @@ class Simulation {
 
   /// Whether a checkpoint can hold the run now (not while the Darcy fluid still moves).
   bool can_checkpoint() const { return model_->can_checkpoint(); }
-  /// The run's position and the model's memory into a checkpoint (the writers add theirs; the
-  /// state's fields are written with it by write_checkpoint).
+  /// The run's position ("run.next_output") and the model's memory into a checkpoint (the
+  /// writers add theirs; the state's fields are written with it by write_checkpoint).
   void save(Checkpoint& checkpoint) const;
 
   /// Index of the next output time (1 .. n_outputs, past the last when finished).

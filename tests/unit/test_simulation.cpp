@@ -165,7 +165,7 @@ TEST(Simulation, ResumeFromCheckpointEqualsOneCall) {
     ASSERT_FALSE(first.run());
     ASSERT_TRUE(first.can_checkpoint());
     Checkpoint checkpoint;
-    checkpoint.inputs_json = "{}";
+    checkpoint.put_text("run.inputs", "{}");
     first.save(checkpoint);
     write_checkpoint(dir, checkpoint, first.transport(), first.state());
   }
@@ -211,7 +211,7 @@ std::string read_file(const std::filesystem::path& path) {
 /// The library's writers on one directory: results.h5, the CSV tables, the summary, checkpoints.
 struct Writers {
   Writers(const std::filesystem::path& dir, Simulation& sim, const ResumePoint* resume)
-      : results(resume ? ResultsWriter(dir, sim, resume->checkpoint.position, false)
+      : results(resume ? ResultsWriter(dir, sim, resume->checkpoint, false)
                        : ResultsWriter(dir, sim, RunDescription{}, false)),
         tables(dir, sim.transport()), summary(dir, "test", "test", sim.transport().n_components()),
         checkpoints(dir, "{}", 1e9, wall, results) {
