@@ -3,6 +3,7 @@
 //               [--tolerance 1e-3] [--cell "200 um"] [--threads N] [--snapshot-interval "6 h"]
 //               [--checkpoint-every "10 min"] [--float32] [--force] [--quiet]
 //   mesosim run --resume DIR
+//   mesosim run --case OUT/cases/case-NNNN/case.json   (one sweep case, as `mesosim sweep` starts it)
 //   mesosim check SCENARIO.toml [--set key=value]...
 //   mesosim sweep SWEEP.toml [--out DIR] [--jobs N] [--threads-per-job M] [--shard i/N] [--resume]
 //                [--dry-run] [--gather [--from DIR]...]
@@ -122,19 +123,22 @@ int main(int argc, char** argv) {
   run_command->add_option("--resume", options.resume,
                           "Continue the interrupted run whose output directory this is (from its checkpoint)");
   run_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set domain.cell=\"100 um\"");
+  run_command->add_option("--case", options.case_file,
+                          "Run one case of a sweep from its case.json (what `mesosim sweep` starts; output beside it)");
   run_command->add_option("--out", options.out,
                           "Output directory (default: the scenario's [output] directory or results/NAME-DATE-TIME; "
                           "refused if it holds results, see --force)");
   run_command->add_option("--end", options.end, "Simulated time with unit, e.g. \"7 d\" (default: the scenario's)");
   run_command->add_option("--cell", options.cell, "Cell size of the built-in case, e.g. \"100 um\"")->capture_default_str();
   run_command->add_option("--output-interval", options.output_interval,
-                          "Simulated time between metrics and ledger rows, e.g. \"1 h\" (default: the scenario's)");
+                          "Simulated time between metrics and ledger rows, e.g. \"1 h\" (default: the scenario's "
+                          "[output] interval, 1 h)");
   run_command->add_option("--snapshot-interval", options.snapshot_interval,
-                          "Simulated time between 3-D snapshots in results.h5, rounded to whole output intervals")
-      ->capture_default_str();
+                          "Simulated time between 3-D snapshots in results.h5, rounded to whole output intervals "
+                          "(default: the scenario's [output] snapshot_interval, 12 h)");
   run_command->add_option("--checkpoint-every", options.checkpoint_interval,
-                          "Wall-clock time between checkpoints, e.g. \"10 min\"")
-      ->capture_default_str();
+                          "Wall-clock time between checkpoints, e.g. \"10 min\" (default: the scenario's [output] "
+                          "checkpoint_interval, 10 min)");
   run_command->add_flag("--float32", options.float32, "Store snapshot fields in single precision (half the size)");
   run_command->add_option("--scheme", options.scheme, "Time stepping: implicit (adaptive) or explicit");
   run_command->add_option("--tolerance", options.tolerance, "Adaptive local error per step, relative to the peak");

@@ -189,6 +189,13 @@ Scenario resolve_scenario(const RunOptions& options, std::string* source) {
   if (!options.end.empty()) scenario.end_time = parse_quantity("--end", options.end, Dimension::of_time());
   if (!options.output_interval.empty())
     scenario.output_interval = parse_quantity("--output-interval", options.output_interval, Dimension::of_time());
+  if (!options.snapshot_interval.empty())
+    scenario.snapshot_interval = parse_quantity("--snapshot-interval", options.snapshot_interval, Dimension::of_time());
+  if (!options.checkpoint_interval.empty())
+    scenario.checkpoint_interval =
+        parse_quantity("--checkpoint-every", options.checkpoint_interval, Dimension::of_time());
+  if (!(scenario.snapshot_interval > 0.0)) throw InputError("--snapshot-interval must be positive, e.g. \"6 h\"");
+  if (!(scenario.checkpoint_interval > 0.0)) throw InputError("--checkpoint-every must be positive, e.g. \"10 min\"");
   if (!options.scheme.empty()) {
     scenario.integrator.scheme = options.scheme;
     scenario.integrator.adaptive = options.scheme == "implicit";
@@ -234,7 +241,27 @@ RunDescription describe_run(const fs::path& out, const RunOptions& options, cons
 
 }  // namespace
 
-int run(const RunOptions& requested) {
+RunOptions case_options(const std::string& case_file, const RunOptions& given) {
+  std::ifstream in(case_file);
+  if (!in) throw InputError(case_file + ": no such sweep case file (or not readable)");
+  RunOptions o;
+  try {
+    const json j = json::parse(in);
+    o.scenario = j.at("base").get<std::string>();
+    o.overrides = j.at("overrides").get<std::vector<std::string>>();
+    o.float32 = j.value("float32", false);
+  } catch (const json::exception& e) {
+    throw InputError(case_file + ": not a sweep case file (" + e.what() + ")");
+  }
+  o.out = fs::path(case_file).parent_path().string();
+  o.force = true;
+  o.threads = given.threads;
+  o.quiet = given.quiet;
+  return o;
+}
+
+int run(const RunOptions& given) {
+  const RunOptions requested = given.case_file.empty() ? given : case_options(given.case_file, given);
   if (requested.threads < 0) throw InputError("--threads must be >= 1 (or 0 for OMP_NUM_THREADS / all cores)");
   const bool resuming = !requested.resume.empty();
 
@@ -253,15 +280,9 @@ int run(const RunOptions& requested) {
   }
   if (options.threads > 0) omp_set_num_threads(options.threads);
   const Scenario scenario = resolve_scenario(options, &source);
-  OutputSchedule schedule;
-  schedule.snapshot_interval = parse_quantity("--snapshot-interval", options.snapshot_interval, Dimension::of_time());
-  const double checkpoint_interval =
-      parse_quantity("--checkpoint-every", options.checkpoint_interval, Dimension::of_time());
-  if (!(schedule.snapshot_interval > 0.0)) throw InputError("--snapshot-interval must be positive, e.g. \"6 h\"");
-  if (!(checkpoint_interval > 0.0)) throw InputError("--checkpoint-every must be positive, e.g. \"10 min\"");
   const fs::path out = output_directory(options, scenario);
   resume.directory = out;
-  Simulation sim(scenario, schedule, resuming ? &resume : nullptr);  // every check before anything is written
+  Simulation sim(scenario, resuming ? &resume : nullptr);  // every check before anything is written
   if (!resuming) prepare_output_directory(out, options.force);
   if (resuming && options.threads != resume.checkpoint.count("run.threads"))
     std::fprintf(stderr,
@@ -298,7 +319,8 @@ int run(const RunOptions& requested) {
     std::fprintf(stderr, "mesosim: warning: %ld of %zu injections come after the end of the run (%s) and are not given\n",
                  late, injections.size(), format_day_time(scenario.end_time).c_str());
   Progress progress(sim, wall, options.quiet);
-  Checkpointer checkpoints(out, options_to_json(options, source).dump(), checkpoint_interval, wall, *results);
+  Checkpointer checkpoints(out, options_to_json(options, source).dump(), scenario.checkpoint_interval, wall,
+                           *results);
   for (Observer* observer : std::initializer_list<Observer*>{tables.get(), results.get(), &summary, &progress, &checkpoints})
     sim.add_observer(*observer);
   if (!resuming) sim.start();

@@ -20,9 +20,9 @@ struct RunOptions {
   std::string out;  ///< empty: the scenario's [output] directory, else results/<name>-YYYYmmdd-HHMMSS
   std::string end;                     ///< empty: the scenario's
   std::string cell = "200 um";         ///< built-in case only
-  std::string output_interval;         ///< empty: the scenario's
-  std::string snapshot_interval = "12 h";  ///< simulated time between 3-D snapshots (a multiple of the output interval)
-  std::string checkpoint_interval = "10 min";  ///< wall-clock time between checkpoints
+  std::string output_interval;         ///< empty: the scenario's ([output] interval)
+  std::string snapshot_interval;       ///< empty: the scenario's ([output] snapshot_interval, 12 h)
+  std::string checkpoint_interval;     ///< empty: the scenario's ([output] checkpoint_interval, 10 min of wall time)
   std::string scheme;                  ///< empty: the scenario's
   double tolerance = 0.0;              ///< 0: the scenario's
   int threads = 0;
@@ -30,12 +30,17 @@ struct RunOptions {
   bool force = false;
   bool quiet = false;
   std::string resume;                  ///< a run's output directory to continue
+  std::string case_file;               ///< a sweep case's case.json: base scenario, overrides, float32; output beside it
 };
 
 /// The scenario a run or check works on: a file (with --set overrides) or the built-in case, then
-/// the command-line options that override its [time] settings. `source` receives the text the
+/// the command-line options that override its [time] and [output] settings. `source` receives the text the
 /// scenario was read from (null: not needed).
 Scenario resolve_scenario(const RunOptions& options, std::string* source = nullptr);
+
+/// The options of a sweep case from its case.json (the case directory is the output, replaced if
+/// it holds results); threads and quiet come from `given`. InputError if the file is damaged.
+RunOptions case_options(const std::string& case_file, const RunOptions& given);
 
 /// Runs (or with options.resume, continues) a simulation. Returns the exit code: 0 done,
 /// 130 / 143 stopped by SIGINT / SIGTERM with a checkpoint written.

@@ -170,19 +170,15 @@ double available_memory() {
   return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
 }
 
-/// Starts `mesosim run` for one case with its output in the case directory.
-pid_t launch(const Sweep& sweep, const CasePlan& plan, int threads) {
+/// Starts `mesosim run` for one case in its own process, with its output in the case directory:
+/// the case's inputs are its case.json (base scenario, overrides, float32), or its checkpoint
+/// when resuming; only the process's threads and quietness are flags.
+pid_t launch(const CasePlan& plan, int threads) {
   std::vector<std::string> args{"/proc/self/exe", "run"};
-  const bool resume = fs::exists(plan.dir / "checkpoint.h5");
-  if (resume) {
+  if (fs::exists(plan.dir / "checkpoint.h5"))
     args.insert(args.end(), {"--resume", plan.dir.string()});
-  } else {
-    args.push_back(sweep.base);
-    for (const std::string& o : case_overrides(sweep, *plan.sweep_case)) args.insert(args.end(), {"--set", o});
-    args.insert(args.end(), {"--out", plan.dir.string(), "--force", "--snapshot-interval",
-                             sweep.snapshot_interval.empty() ? std::string("100000 d") : sweep.snapshot_interval});
-    if (sweep.float32) args.push_back("--float32");
-  }
+  else
+    args.insert(args.end(), {"--case", (plan.dir / "case.json").string()});
   args.insert(args.end(), {"--threads", std::to_string(threads), "--quiet"});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -561,9 +557,10 @@ int run_sweep(const SweepOptions& options) {
       write_json(p.dir / "case.json", {{"id", p.sweep_case->id},
                                        {"index", p.sweep_case->index},
                                        {"base", sweep.base},
-                                       {"overrides", case_overrides(sweep, *p.sweep_case)}});
+                                       {"overrides", case_overrides(sweep, *p.sweep_case)},
+                                       {"float32", sweep.float32}});
       fs::remove(p.dir / "status.json", ec);
-      running[launch(sweep, p, threads)] = {&p, std::chrono::steady_clock::now()};
+      running[launch(p, threads)] = {&p, std::chrono::steady_clock::now()};
       memory_in_use += p.memory;
       ++next;
     }

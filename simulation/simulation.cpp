@@ -38,8 +38,8 @@ class Simulation::Events : public InjectionEvents {
   Simulation& sim_;
 };
 
-Simulation::Simulation(const Scenario& scenario, const OutputSchedule& schedule, const ResumePoint* resume)
-    : scenario_(scenario), schedule_(schedule), injections_(scenario.injections) {
+Simulation::Simulation(const Scenario& scenario, const ResumePoint* resume)
+    : scenario_(scenario), injections_(scenario.injections) {
   std::unique_ptr<Prepared> prepared = prepare(scenario_);
   std::stable_sort(injections_.begin(), injections_.end(),
                    [](const Injection& a, const Injection& b) { return a.time < b.time; });
@@ -54,7 +54,7 @@ Simulation::Simulation(const Scenario& scenario, const OutputSchedule& schedule,
   state_ = model_->make_state();
   interval_ = scenario_.output_interval;
   n_outputs_ = long(std::ceil(scenario_.end_time / interval_ - 1e-9));
-  snapshot_every_ = std::max(1L, std::lround(schedule_.snapshot_interval / interval_));
+  snapshot_every_ = std::max(1L, std::lround(scenario_.snapshot_interval / interval_));
   target_cells_ = scenario_.target.cells(model_->transport());
   if (resume) {
     next_output_ = long(resume->checkpoint.count("run.next_output"));

@@ -2,7 +2,8 @@
 // the output schedule (metrics at every output time, snapshots at some of them), the stop flag
 // and the run's position, and reports to its observers (observer.hpp). The `mesosim run` command,
 // tests and benchmarks drive it:
-//   Simulation sim(scenario, schedule);  sim.add_observer(writer);  bool done = sim.run();
+//   Simulation sim(scenario);  sim.add_observer(writer);  bool done = sim.run();
+// Its cadence is the scenario's: [output] interval (metrics rows) and snapshot_interval.
 // The run moves from output time to output time, so advancing in pieces takes the very steps one
 // call takes (bitwise the same results); request_stop() (async-signal-safe) ends it early after a
 // whole step, and save() / the resuming constructor continue it exactly (same thread count).
@@ -24,11 +25,6 @@
 
 namespace mesosim {
 
-/// When outputs and snapshots are due, in simulated time.
-struct OutputSchedule {
-  double snapshot_interval = 12 * 3600.0;  ///< s, rounded to whole output intervals (the scenario's)
-};
-
 /// Where a checkpointed run resumes from: the checkpoint as read (viz/checkpoint.hpp) and the
 /// directory whose checkpoint.h5 holds its fields.
 struct ResumePoint {
@@ -40,7 +36,7 @@ class Simulation {
  public:
   /// Every check before anything is written: memory, stability, the injections (InputError).
   /// With `resume`, the state, model memory and position come from the checkpoint.
-  Simulation(const Scenario& scenario, const OutputSchedule& schedule, const ResumePoint* resume = nullptr);
+  explicit Simulation(const Scenario& scenario, const ResumePoint* resume = nullptr);
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
@@ -94,7 +90,6 @@ class Simulation {
   void on_step();
 
   Scenario scenario_;
-  OutputSchedule schedule_;
   std::vector<Injection> injections_;  // time order
   std::unique_ptr<InjectionModel> model_;
   TransportState state_;

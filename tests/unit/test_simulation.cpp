@@ -47,12 +47,14 @@ class Recorder : public Observer {
   void on_output(const Simulation&, const OutputPoint& point) override {
     rows.push_back(point.row);
     indices.push_back(point.index);
+    if (point.snapshot) snapshots.push_back(point.index);
   }
   void on_injections_ended(const Simulation& sim, const std::vector<std::size_t>& ended) override {
     for (std::size_t i : ended) ends.emplace_back(i, sim.time());
   }
   void on_step(const Simulation&) override { ++steps; }
   std::vector<SeriesRow> rows;
+  std::vector<long> snapshots;  // output indices with a snapshot
   std::vector<long> indices;
   std::vector<std::pair<std::size_t, double>> ends;
   long steps = 0;
@@ -105,14 +107,14 @@ void expect_same_rows(const std::vector<SeriesRow>& a, const std::vector<SeriesR
 
 TEST(Simulation, AdvanceInPiecesEqualsOneCall) {
   const Scenario scenario = small_instant();
-  Simulation whole(scenario, {});
+  Simulation whole(scenario);
   Recorder whole_rows;
   whole.add_observer(whole_rows);
   ASSERT_TRUE(whole.run());
   EXPECT_TRUE(whole.finished());
   EXPECT_EQ(whole_rows.indices, (std::vector<long>{0, 1, 2, 3, 4, 5, 6}));
 
-  Simulation pieces(scenario, {});
+  Simulation pieces(scenario);
   Recorder piece_rows;
   pieces.add_observer(piece_rows);
   // The run pauses at output times: 2.5 h stops at 2 h, 0.5 h more does nothing.
@@ -130,13 +132,13 @@ TEST(Simulation, AdvanceInPiecesEqualsOneCall) {
 
 TEST(Simulation, StopOnRequestThenContinueEqualsOneCall) {
   const Scenario scenario = small_instant();
-  Simulation whole(scenario, {});
+  Simulation whole(scenario);
   Recorder whole_rows;
   whole.add_observer(whole_rows);
   ASSERT_TRUE(whole.run());
   ASSERT_GT(whole.state().n_steps, 10);
 
-  Simulation stopped(scenario, {});
+  Simulation stopped(scenario);
   Recorder rows;
   StopAt stop(stopped, whole.state().n_steps / 2);
   stopped.add_observer(rows);
@@ -152,14 +154,14 @@ TEST(Simulation, StopOnRequestThenContinueEqualsOneCall) {
 
 TEST(Simulation, ResumeFromCheckpointEqualsOneCall) {
   const Scenario scenario = small_instant();
-  Simulation whole(scenario, {});
+  Simulation whole(scenario);
   ASSERT_TRUE(whole.run());
 
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / "mesosim_test_simulation_resume";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   {
-    Simulation first(scenario, {});
+    Simulation first(scenario);
     StopAt stop(first, whole.state().n_steps / 3);
     first.add_observer(stop);
     ASSERT_FALSE(first.run());
@@ -170,7 +172,7 @@ TEST(Simulation, ResumeFromCheckpointEqualsOneCall) {
     write_checkpoint(dir, checkpoint, first.transport(), first.state());
   }
   ResumePoint resume{read_checkpoint(dir), dir};
-  Simulation resumed(scenario, {}, &resume);
+  Simulation resumed(scenario, &resume);
   EXPECT_EQ(resumed.state().n_steps, whole.state().n_steps / 3);
   ASSERT_TRUE(resumed.run());
   expect_same_state(whole, resumed);
@@ -179,7 +181,7 @@ TEST(Simulation, ResumeFromCheckpointEqualsOneCall) {
 
 TEST(Simulation, DarcyInPiecesEqualsOneCallAndReportsTheInjectionEnd) {
   const Scenario scenario = small_darcy();
-  Simulation whole(scenario, {});
+  Simulation whole(scenario);
   Recorder whole_rows;
   whole.add_observer(whole_rows);
   EXPECT_EQ(whole.injection_model().name(), "darcy");
@@ -190,7 +192,7 @@ TEST(Simulation, DarcyInPiecesEqualsOneCallAndReportsTheInjectionEnd) {
   EXPECT_DOUBLE_EQ(whole_rows.ends[0].second, 10.0);
   EXPECT_FALSE(whole.can_checkpoint());  // the fluid still moves after 4 min
 
-  Simulation pieces(scenario, {});
+  Simulation pieces(scenario);
   Recorder piece_rows;
   pieces.add_observer(piece_rows);
   ASSERT_TRUE(pieces.advance_to(3 * 60));
@@ -237,7 +239,7 @@ TEST(Simulation, WritersStoppedCheckpointedAndResumedWriteTheFilesOfOneRun) {
   for (const char* name : {"whole", "resumed"}) prepare_output_directory(root / name, false);
   long n_steps = 0;
   {
-    Simulation whole(scenario, {});
+    Simulation whole(scenario);
     Writers writers(root / "whole", whole, nullptr);
     ASSERT_TRUE(whole.run());
     writers.summary.finish(whole, writers.results, 0.0);
@@ -245,7 +247,7 @@ TEST(Simulation, WritersStoppedCheckpointedAndResumedWriteTheFilesOfOneRun) {
   }
   // The same run stopped once the fluid is at rest, checkpointed, and resumed in a new Simulation.
   {
-    Simulation first(scenario, {});
+    Simulation first(scenario);
     Writers writers(root / "resumed", first, nullptr);
     StopAt stop(first, n_steps - 5);
     first.add_observer(stop);
@@ -255,7 +257,7 @@ TEST(Simulation, WritersStoppedCheckpointedAndResumedWriteTheFilesOfOneRun) {
   }
   {
     ResumePoint resume{read_checkpoint(root / "resumed"), root / "resumed"};
-    Simulation resumed(scenario, {}, &resume);
+    Simulation resumed(scenario, &resume);
     Writers writers(root / "resumed", resumed, &resume);
     ASSERT_TRUE(resumed.run());
     writers.summary.finish(resumed, writers.results, 0.0);
@@ -276,6 +278,38 @@ TEST(Simulation, WritersStoppedCheckpointedAndResumedWriteTheFilesOfOneRun) {
   EXPECT_NE(summary.find("\"max_diameter_m\""), std::string::npos);
   EXPECT_NE(summary.find("\"reservoir\": \"darcy\""), std::string::npos);
   fs::remove_all(root);
+}
+
+TEST(Simulation, TheOutputCadenceComesFromTheScenariosOutputTable) {
+  // Defaults: an output every hour ([time] output_interval here), snapshots every 12 h: the first and last.
+  Simulation plain(small_instant());
+  Recorder plain_points;
+  plain.add_observer(plain_points);
+  ASSERT_TRUE(plain.run());
+  EXPECT_EQ(plain_points.snapshots, (std::vector<long>{0, 6}));
+  const Scenario scenario = load_scenario(examples + "single_injection.toml",
+                                          {"domain.cell=500 um", "time.end=5 h", "output.interval=30 min",
+                                           "output.snapshot_interval=2 h", "output.checkpoint_interval=1 min"});
+  EXPECT_EQ(scenario.output_interval, 1800.0);
+  EXPECT_EQ(scenario.snapshot_interval, 7200.0);
+  EXPECT_EQ(scenario.checkpoint_interval, 60.0);
+  Simulation sim(scenario);
+  Recorder points;
+  sim.add_observer(points);
+  ASSERT_TRUE(sim.run());
+  EXPECT_EQ(points.indices.size(), 11u);  // 0 .. 10 half hours
+  EXPECT_EQ(points.snapshots, (std::vector<long>{0, 4, 8, 10}));
+  // The file's [time] output_interval (the older name) gave way to the override; in a file, both is an error.
+  try {
+    std::ifstream file(examples + "single_injection.toml");  // it has [time] output_interval = "1 h"
+    std::ostringstream text;
+    text << file.rdbuf() << "\n[output]\ninterval = \"2 h\"\n";
+    load_scenario_text(text.str(), "both.toml");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("output.interval: given twice"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_scenario(examples + "single_injection.toml", {"output.snapshot_interval=0 h"}), InputError);
 }
 
 TEST(InjectionRegistry, ChoosesByNameAndRefusesAnUnknownOne) {
@@ -300,7 +334,7 @@ TEST(InjectionRegistry, ChoosesByNameAndRefusesAnUnknownOne) {
   }
   Scenario unknown = small_instant();
   for (Injection& injection : unknown.injections) injection.reservoir = "jet";
-  EXPECT_THROW(Simulation(unknown, {}), InputError);
+  EXPECT_THROW(Simulation{unknown}, InputError);
 }
 
 }  // namespace
