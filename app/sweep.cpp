@@ -432,104 +432,51 @@ int plot_sweep(const Sweep& sweep, const SweepOptions& options, const fs::path& 
 
 }  // namespace
 
-int run_sweep(const SweepOptions& options) {
-  const Sweep sweep = load_sweep(options.file);
-  if (options.threads_per_job < 1) throw InputError("--threads-per-job must be >= 1");
-  if (options.jobs < 0) throw InputError("--jobs must be >= 1 (or 0: cores / threads per job)");
-  const fs::path out = options.out.empty() ? fs::path("results") / fs::path(options.file).stem() : fs::path(options.out);
-  std::vector<const SweepCase*> selected;
-  int shard_index = 0, shard_count = 1;
-  if (!options.shard.empty()) std::tie(shard_index, shard_count) = parse_shard(options.shard);
-  for (const SweepCase& c : sweep.cases)
-    if (c.index % shard_count == shard_index) selected.push_back(&c);
-  const std::string stem = options.shard.empty() ? "sweep"
-                                                 : "sweep-shard-" + std::to_string(shard_index) + "-of-" +
-                                                       std::to_string(shard_count);
-
-  if (!options.plot.empty()) {
-    if (options.plot_x.empty()) throw InputError("--plot needs --x KEY, the swept key for the x axis");
-    return plot_sweep(sweep, options, out);
+/// --dry-run: every case with its memory and rough time, and the totals; returns 0.
+int print_plans(const Sweep& sweep, std::size_t n_selected, const std::vector<CasePlan>& plans, int requested_jobs,
+                int cores, int threads) {
+  std::printf("%s: %zu cases (%zu in this shard) from %s\n", sweep.file.c_str(), sweep.cases.size(), n_selected,
+              sweep.base.c_str());
+  double total_time = 0, largest_memory = 0;
+  for (const CasePlan& p : plans) {
+    if (p.invalid.empty())
+      std::printf("  %s  %7.0f MB  ~%7.1f s  %s\n", p.sweep_case->id.c_str(), p.memory / 1e6, p.estimate,
+                  describe_values(*p.sweep_case).c_str());
+    else
+      std::printf("  %s  invalid: %s\n", p.sweep_case->id.c_str(), p.invalid.c_str());
+    total_time += p.estimate;
+    largest_memory = std::max(largest_memory, p.memory);
   }
-  if (options.gather) {
-    std::vector<fs::path> roots{out};
-    for (const std::string& f : options.from) roots.push_back(f);
-    std::vector<const SweepCase*> all;
-    for (const SweepCase& c : sweep.cases) all.push_back(&c);
-    fs::create_directories(out);
-    write_table(sweep, all, roots, out, "sweep");
-    std::printf("gathered %zu cases into %s and %s\n", all.size(), (out / "sweep.csv").string().c_str(),
-                (out / "sweep.h5").string().c_str());
-    return 0;
-  }
+  const int jobs = requested_jobs > 0 ? requested_jobs : std::max(1, cores / threads);
+  std::printf("estimated: ~%.0f s of case time (rough), ~%.0f s wall with %d jobs x %d threads; largest case %.0f MB\n",
+              total_time, total_time / jobs, jobs, threads, largest_memory / 1e6);
+  return 0;
+}
 
-  const int cores = std::max(1, int(sysconf(_SC_NPROCESSORS_ONLN)));
-  const int threads = options.threads_per_job;
-  std::vector<CasePlan> plans;
-  for (const SweepCase* c : selected) plans.push_back(plan_case(sweep, *c, out, threads));
+/// --gather: the table of every case from the case directories under `out` and `from`; returns 0.
+int gather(const Sweep& sweep, const fs::path& out, const std::vector<std::string>& from) {
+  std::vector<fs::path> roots{out};
+  for (const std::string& f : from) roots.push_back(f);
+  std::vector<const SweepCase*> all;
+  for (const SweepCase& c : sweep.cases) all.push_back(&c);
+  fs::create_directories(out);
+  write_table(sweep, all, roots, out, "sweep");
+  std::printf("gathered %zu cases into %s and %s\n", all.size(), (out / "sweep.csv").string().c_str(),
+              (out / "sweep.h5").string().c_str());
+  return 0;
+}
 
-  if (options.dry_run) {
-    std::printf("%s: %zu cases (%zu in this shard) from %s\n", sweep.file.c_str(), sweep.cases.size(), selected.size(),
-                sweep.base.c_str());
-    double total_time = 0, largest_memory = 0;
-    for (const CasePlan& p : plans) {
-      if (p.invalid.empty())
-        std::printf("  %s  %7.0f MB  ~%7.1f s  %s\n", p.sweep_case->id.c_str(), p.memory / 1e6, p.estimate,
-                    describe_values(*p.sweep_case).c_str());
-      else
-        std::printf("  %s  invalid: %s\n", p.sweep_case->id.c_str(), p.invalid.c_str());
-      total_time += p.estimate;
-      largest_memory = std::max(largest_memory, p.memory);
-    }
-    const int jobs = options.jobs > 0 ? options.jobs : std::max(1, cores / threads);
-    std::printf("estimated: ~%.0f s of case time (rough), ~%.0f s wall with %d jobs x %d threads; largest case %.0f MB\n",
-                total_time, total_time / jobs, jobs, threads, largest_memory / 1e6);
-    return 0;
-  }
-
-  const Ranks ranks = start_mpi();
-  // Refuse to mix with an earlier run of these cases unless resuming (other shards' cases may share
-  // the directory); every rank decides the same.
+/// Runs this rank's cases, `jobs` at once within `memory_budget` bytes, skipping finished ones and
+/// recording each case's status.json; a signal is passed on to the running cases, and no new one
+/// starts. Returns the number of failed (or invalid, or interrupted) cases.
+std::size_t run_cases(const Sweep& sweep, const std::vector<CasePlan*>& mine, int jobs, int threads,
+                      double memory_budget, const Ranks& ranks, bool quiet) {
   std::error_code ec;
-  int refuse = 0;
-  if (!options.resume)
-    for (const CasePlan& p : plans) refuse |= fs::exists(p.dir, ec) ? 1 : 0;
-  if (agree_max(ranks, refuse)) {
-    finish_mpi(ranks);
-    throw InputError("'" + out.string() + "' already holds cases of this sweep; continue it with --resume, or choose "
-                     "another --out");
-  }
-  if (ranks.rank == 0) {
-    fs::create_directories(out / "cases", ec);
-    if (ec) throw OutputError("cannot create '" + (out / "cases").string() + "': " + ec.message());
-    fs::copy_file(sweep.file, out / "sweep.toml", fs::copy_options::overwrite_existing, ec);
-  }
-  barrier(ranks);
-
-  // This rank's cases: every size-th of the selection.
-  std::vector<CasePlan*> mine;
-  for (std::size_t n = 0; n < plans.size(); ++n)
-    if (int(n % std::size_t(ranks.size)) == ranks.rank) mine.push_back(&plans[n]);
-  const int jobs = options.jobs > 0 ? options.jobs
-                                    : std::max(1, ranks.mpi ? 1 : cores / threads);
-  const double memory_budget = 0.8 * available_memory() / double(ranks.size);
-  if (ranks.rank == 0 && !options.quiet)
-    std::printf("MesoSim sweep %s: %zu cases%s, %d jobs x %d threads%s; output %s\n", sweep.name.c_str(),
-                selected.size(), options.shard.empty() ? "" : (" (shard " + options.shard + ")").c_str(), jobs,
-                threads, ranks.mpi ? (" per rank, " + std::to_string(ranks.size) + " MPI ranks").c_str() : "",
-                out.string().c_str());
-
-  struct sigaction action {}, old_int {}, old_term {};
-  action.sa_handler = on_sweep_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-
   std::map<pid_t, std::pair<CasePlan*, std::chrono::steady_clock::time_point>> running;
   double memory_in_use = 0.0;
   std::size_t next = 0, n_done = 0, n_failed = 0, n_skipped = 0;
-  const auto start = std::chrono::steady_clock::now();
   auto report = [&](const CasePlan& p, const char* status, double wall, const std::string& error) {
-    if (options.quiet) return;
+    if (quiet) return;
     std::printf("  [%zu/%zu] %s %s%s (%.1f s) %s%s%s\n", n_done + n_failed + n_skipped, mine.size(),
                 p.sweep_case->id.c_str(), status, ranks.mpi ? (" rank " + std::to_string(ranks.rank)).c_str() : "",
                 wall, describe_values(*p.sweep_case).c_str(), error.empty() ? "" : ": ", error.c_str());
@@ -588,6 +535,76 @@ int run_sweep(const SweepOptions& options) {
     else ++n_failed;
     report(p, status.c_str(), wall, error);
   }
+  return n_failed;
+}
+
+int run_sweep(const SweepOptions& options) {
+  const Sweep sweep = load_sweep(options.file);
+  if (options.threads_per_job < 1) throw InputError("--threads-per-job must be >= 1");
+  if (options.jobs < 0) throw InputError("--jobs must be >= 1 (or 0: cores / threads per job)");
+  const fs::path out = options.out.empty() ? fs::path("results") / fs::path(options.file).stem() : fs::path(options.out);
+  std::vector<const SweepCase*> selected;
+  int shard_index = 0, shard_count = 1;
+  if (!options.shard.empty()) std::tie(shard_index, shard_count) = parse_shard(options.shard);
+  for (const SweepCase& c : sweep.cases)
+    if (c.index % shard_count == shard_index) selected.push_back(&c);
+  const std::string stem = options.shard.empty() ? "sweep"
+                                                 : "sweep-shard-" + std::to_string(shard_index) + "-of-" +
+                                                       std::to_string(shard_count);
+
+  if (!options.plot.empty()) {
+    if (options.plot_x.empty()) throw InputError("--plot needs --x KEY, the swept key for the x axis");
+    return plot_sweep(sweep, options, out);
+  }
+  if (options.gather) return gather(sweep, out, options.from);
+
+  const int cores = std::max(1, int(sysconf(_SC_NPROCESSORS_ONLN)));
+  const int threads = options.threads_per_job;
+  std::vector<CasePlan> plans;
+  for (const SweepCase* c : selected) plans.push_back(plan_case(sweep, *c, out, threads));
+
+  if (options.dry_run) return print_plans(sweep, selected.size(), plans, options.jobs, cores, threads);
+
+  const Ranks ranks = start_mpi();
+  // Refuse to mix with an earlier run of these cases unless resuming (other shards' cases may share
+  // the directory); every rank decides the same.
+  std::error_code ec;
+  int refuse = 0;
+  if (!options.resume)
+    for (const CasePlan& p : plans) refuse |= fs::exists(p.dir, ec) ? 1 : 0;
+  if (agree_max(ranks, refuse)) {
+    finish_mpi(ranks);
+    throw InputError("'" + out.string() + "' already holds cases of this sweep; continue it with --resume, or choose "
+                     "another --out");
+  }
+  if (ranks.rank == 0) {
+    fs::create_directories(out / "cases", ec);
+    if (ec) throw OutputError("cannot create '" + (out / "cases").string() + "': " + ec.message());
+    fs::copy_file(sweep.file, out / "sweep.toml", fs::copy_options::overwrite_existing, ec);
+  }
+  barrier(ranks);
+
+  // This rank's cases: every size-th of the selection.
+  std::vector<CasePlan*> mine;
+  for (std::size_t n = 0; n < plans.size(); ++n)
+    if (int(n % std::size_t(ranks.size)) == ranks.rank) mine.push_back(&plans[n]);
+  const int jobs = options.jobs > 0 ? options.jobs
+                                    : std::max(1, ranks.mpi ? 1 : cores / threads);
+  const double memory_budget = 0.8 * available_memory() / double(ranks.size);
+  if (ranks.rank == 0 && !options.quiet)
+    std::printf("MesoSim sweep %s: %zu cases%s, %d jobs x %d threads%s; output %s\n", sweep.name.c_str(),
+                selected.size(), options.shard.empty() ? "" : (" (shard " + options.shard + ")").c_str(), jobs,
+                threads, ranks.mpi ? (" per rank, " + std::to_string(ranks.size) + " MPI ranks").c_str() : "",
+                out.string().c_str());
+
+  struct sigaction action {}, old_int {}, old_term {};
+  action.sa_handler = on_sweep_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t n_failed = run_cases(sweep, mine, jobs, threads, memory_budget, ranks, options.quiet);
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   const int interrupted = agree_max(ranks, sweep_signal.load());
