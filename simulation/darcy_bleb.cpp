@@ -36,7 +36,7 @@ constexpr std::size_t n_bleb_columns = std::size(bleb_columns);
 constexpr std::size_t residual_column = 1 + n_bleb_columns, peak_excess_column = 2 + n_bleb_columns;
 
 SeriesTable make_series() {
-  SeriesTable table{"/bleb", {"time_s"}, {}, 0};
+  SeriesTable table{"/bleb", {"time_s"}, {}};
   for (const BlebColumn& column : bleb_columns) table.names.push_back(column.name);
   table.names.insert(table.names.end(), {"fluid_ledger_residual", "peak_excess"});
   table.columns.resize(table.names.size());
@@ -44,7 +44,7 @@ SeriesTable make_series() {
 }
 
 SeriesTable make_per_injection() {
-  SeriesTable table{"/bleb_per_injection", {"injection", "end_time_s"}, {}, 0};
+  SeriesTable table{"/bleb_per_injection", {"injection", "end_time_s"}, {}};
   for (const BlebColumn& column : bleb_columns)
     if (column.per_injection) table.names.push_back(column.name);
   table.columns.resize(table.names.size());
@@ -151,7 +151,9 @@ bool DarcyBleb::advance_to(TransportState& state, double t, const StepHook& on_s
   });
 }
 
-double DarcyBleb::mass_in_fluid(const TransportState& state, int c) const { return reservoir_->mass_in_fluid(state, c); }
+double DarcyBleb::mass_in_fluid(const TransportState& state, int c) const {
+  return reservoir_->mass_in_fluid(state, c);
+}
 
 double DarcyBleb::ledger_residual(const TransportState& state, int c) const {
   return reservoir_->ledger_residual(state, c);
@@ -218,7 +220,8 @@ void DarcyBleb::add_summary(const TransportState& /*state*/, json& report, std::
   json per_injection = json::array();
   for (std::size_t r = 0; r < per_injection_.size(); ++r) {
     json entry;
-    for (std::size_t c = 0; c < per_injection_.names.size(); ++c) entry[per_injection_.names[c]] = per_injection_.columns[c][r];
+    for (std::size_t c = 0; c < per_injection_.names.size(); ++c)
+      entry[per_injection_.names[c]] = per_injection_.columns[c][r];
     entry["injection"] = long(per_injection_.columns[0][r]);
     per_injection.push_back(entry);
   }

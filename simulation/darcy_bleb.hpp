@@ -34,7 +34,10 @@ class DarcyBleb : public InjectionModel {
   long n_rejected() const override;
   long next_injection() const override { return long(injections_.size()); }  // all handed to the reservoir
   std::vector<ModelField> fields() const override;
-  std::vector<SeriesTable*> tables() override { return {&series_, &per_injection_}; }
+  std::vector<const SeriesTable*> tables() const override { return {&series_, &per_injection_}; }
+  void restore_table(std::size_t index, std::vector<std::vector<double>> columns) override {
+    (index == 0 ? series_ : per_injection_).columns = std::move(columns);
+  }
   void add_summary(const TransportState& state, nlohmann::json& report, std::ostringstream& text) const override;
   bool can_checkpoint() const override { return reservoir_->at_rest(); }
   void save(Checkpoint& checkpoint) const override;

@@ -34,7 +34,6 @@ struct SeriesTable {
   std::string group;                          ///< e.g. "/bleb"
   std::vector<std::string> names;             ///< one per column
   std::vector<std::vector<double>> columns;   ///< [column][row]
-  std::size_t written = 0;                    ///< rows already in results.h5 (kept by the results writer)
 
   std::size_t size() const { return columns.empty() ? 0 : columns[0].size(); }
   void add_row(const std::vector<double>& row) {
@@ -88,7 +87,10 @@ class InjectionModel {
 
   /// Fields added to every snapshot, and tables recorded over the run (none by default).
   virtual std::vector<ModelField> fields() const { return {}; }
-  virtual std::vector<SeriesTable*> tables() { return {}; }
+  virtual std::vector<const SeriesTable*> tables() const { return {}; }
+  /// Resuming: table `index` as results.h5 holds it up to the checkpoint (the model's rows after
+  /// the checkpoint are not in its memory).
+  virtual void restore_table(std::size_t /*index*/, std::vector<std::vector<double>> /*columns*/) {}
   /// Adds the model's own figures to the summary (JSON report and text) once the run is done.
   virtual void add_summary(const TransportState& /*state*/, nlohmann::json& /*report*/,
                            std::ostringstream& /*text*/) const {}

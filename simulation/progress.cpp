@@ -24,9 +24,10 @@ void Progress::on_injection_given(const Simulation& sim, std::size_t index, int 
       std::printf("  injections: %ld of %zu given (t = %.0f s)\n", given, all.size(), sim.time());
   } else {
     const Tissue& tissue = sim.transport().tissue();
+    const std::string& layer = tissue.layers[tissue.layer_at(injection.depth)].name;
     std::printf("  injection: %.3f mL at %.2f mm depth (%s), %s deposit over %d cells, t = %.0f s\n",
-                injection.volume * 1e6, injection.depth * 1e3, tissue.layers[tissue.layer_at(injection.depth)].name.c_str(),
-                sim.injection_model().name().c_str(), n_filled, sim.time());
+                injection.volume * 1e6, injection.depth * 1e3, layer.c_str(), sim.injection_model().name().c_str(),
+                n_filled, sim.time());
   }
 }
 

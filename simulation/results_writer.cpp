@@ -31,10 +31,10 @@ void prepare_output_directory(const fs::path& dir, bool force) {
   fs::remove(probe, ec);
 }
 
-ResultsWriter::ResultsWriter(const fs::path& dir, Simulation& sim, const RunDescription& description,
+ResultsWriter::ResultsWriter(const fs::path& dir, const Simulation& sim, const RunDescription& description,
                              bool float32)
     : results_(std::make_unique<ResultsFile>(dir, sim.transport(), description, sim.injections(), float32)),
-      model_(sim.injection_model()) {
+      model_(sim.injection_model()), written_(model_.tables().size(), 0) {
   for (const ModelField& field : model_.fields()) results_->add_field(field.name, field.units);
 }
 
@@ -43,9 +43,10 @@ ResultsWriter::ResultsWriter(const fs::path& dir, Simulation& sim, const Checkpo
                                              std::size_t(checkpoint.count("results.rows")), float32)),
       model_(sim.injection_model()), n_snapshots_(long(checkpoint.count("results.snapshots"))) {
   for (const ModelField& field : model_.fields()) results_->add_field(field.name, field.units);
-  for (SeriesTable* table : model_.tables()) {
-    table->written = std::size_t(checkpoint.count("results.rows" + table->group));
-    table->columns = results_->truncate_columns(table->group, table->names, table->written);
+  const std::vector<const SeriesTable*> tables = model_.tables();
+  for (std::size_t n = 0; n < tables.size(); ++n) {
+    written_.push_back(std::size_t(checkpoint.count("results.rows" + tables[n]->group)));
+    sim.injection_model().restore_table(n, results_->truncate_columns(tables[n]->group, tables[n]->names, written_[n]));
   }
 }
 
@@ -65,17 +66,21 @@ void ResultsWriter::save(Checkpoint& checkpoint) {
   results_->sync();
   checkpoint.put_count("results.snapshots", n_snapshots_);
   checkpoint.put_count("results.rows", (long long)results_->n_rows());
-  for (SeriesTable* table : model_.tables()) checkpoint.put_count("results.rows" + table->group, (long long)table->written);
+  const std::vector<const SeriesTable*> tables = model_.tables();
+  for (std::size_t n = 0; n < tables.size(); ++n)
+    checkpoint.put_count("results.rows" + tables[n]->group, (long long)written_[n]);
 }
 
 void ResultsWriter::flush_tables() {
-  for (SeriesTable* table : model_.tables()) {
-    if (table->written == table->size()) continue;
+  const std::vector<const SeriesTable*> tables = model_.tables();
+  for (std::size_t n = 0; n < tables.size(); ++n) {
+    const SeriesTable& table = *tables[n];
+    if (written_[n] == table.size()) continue;
     std::vector<std::vector<double>> fresh;
-    for (const std::vector<double>& column : table->columns)
-      fresh.emplace_back(column.begin() + long(table->written), column.end());
-    results_->append_columns(table->group, table->names, fresh);
-    table->written = table->size();
+    for (const std::vector<double>& column : table.columns)
+      fresh.emplace_back(column.begin() + long(written_[n]), column.end());
+    results_->append_columns(table.group, table.names, fresh);
+    written_[n] = table.size();
   }
 }
 

@@ -18,12 +18,11 @@ void prepare_output_directory(const std::filesystem::path& dir, bool force);
 
 class ResultsWriter : public Observer {
  public:
-  /// A new results file of a fresh run. The writer appends the model's tables and keeps their
-  /// `written` counts (which the model's checkpoint memory holds).
-  ResultsWriter(const std::filesystem::path& dir, Simulation& sim, const RunDescription& description,
+  /// A new results file of a fresh run.
+  ResultsWriter(const std::filesystem::path& dir, const Simulation& sim, const RunDescription& description,
                 bool float32);
   /// The results file of a resumed run, cut back to the checkpoint's snapshots and rows; the
-  /// model's tables are read back to the checkpoint's lengths.
+  /// model's tables are cut back likewise and handed back to the model (restore_table).
   ResultsWriter(const std::filesystem::path& dir, Simulation& sim, const Checkpoint& checkpoint, bool float32);
 
   void on_output(const Simulation& sim, const OutputPoint& point) override;
@@ -38,8 +37,9 @@ class ResultsWriter : public Observer {
   void flush_tables();
   void snapshot(const TransportState& state);
   std::unique_ptr<ResultsFile> results_;
-  InjectionModel& model_;
+  const InjectionModel& model_;
   long n_snapshots_ = 0;
+  std::vector<std::size_t> written_;  // rows of each model table already in the file
 };
 
 }  // namespace mesosim
