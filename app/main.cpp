@@ -3,6 +3,7 @@
 //               [--tolerance 1e-3] [--cell "200 um"] [--threads N] [--snapshot-interval "6 h"]
 //               [--checkpoint-every "10 min"] [--float32] [--force] [--quiet]
 //   mesosim run --resume DIR
+//   mesosim run --case OUT/cases/case-NNNN/case.json   (one sweep case, as `mesosim sweep` starts it)
 //   mesosim check SCENARIO.toml [--set key=value]...
 //   mesosim sweep SWEEP.toml [--out DIR] [--jobs N] [--threads-per-job M] [--shard i/N] [--resume]
 //                [--dry-run] [--gather [--from DIR]...]
@@ -30,6 +31,7 @@
 #include "app/run.hpp"
 #include "app/sweep.hpp"
 #include "app/view.hpp"
+#include "simulation/injection_registry.hpp"
 #include "scenarios/deposit_report.hpp"
 #include "models/error.hpp"
 #include "scenarios/presets.hpp"
@@ -87,18 +89,7 @@ int check(const RunOptions& options) {
               "the last one\n",
               scenario.injections.size(), scenario.injections.front().reservoir.c_str(), scenario.injections.front().time,
               last_injection, last_injection / 86400.0, (scenario.end_time - last_injection) / 86400.0);
-  if (scenario.injections.front().reservoir == "darcy") {
-    double shortest = 1e300, longest = 0.0;
-    for (const Injection& injection : scenario.injections) {
-      shortest = std::min(shortest, injection.volume / injection.rate);
-      longest = std::max(longest, injection.volume / injection.rate);
-    }
-    std::printf("darcy reservoir: each injection flows for %.1f-%.1f s (volume / rate); the coupled solver then runs "
-                "until the fluid is at rest (minutes to hours), each coupled step costing tens of plain steps. Layers "
-                "without their own hydraulics take the forearm-dermis calibration (bleb size and half-life fitted "
-                "to MODEL data; pressures are not: README, \"Calibration of the reservoir\")\n",
-                shortest, longest);
-  }
+  std::printf("%s", injection_model_type(injection_model_name(scenario)).check_note(scenario).c_str());
   const double stable = model.max_explicit_step();
   std::printf("time: end %.4g s (%.2f d), scheme %s, explicit stable step %.3g s (%.3g steps for the run)",
               scenario.end_time, scenario.end_time / 86400.0, scenario.integrator.scheme.c_str(), stable,
@@ -146,19 +137,23 @@ int main(int argc, char** argv) {
   run_command->add_option("--resume", options.resume,
                           "Continue the interrupted run whose output directory this is (from its checkpoint)");
   run_command->add_option("--set", options.overrides, "Override a scenario key, e.g. --set domain.cell=\"100 um\"");
+  run_command->add_option("--case", options.case_file,
+                          "Run one case of a sweep from its case.json (what `mesosim sweep` starts; output beside it)");
   run_command->add_option("--out", options.out,
                           "Output directory (default: the scenario's [output] directory or results/NAME-DATE-TIME; "
                           "refused if it holds results, see --force)");
   run_command->add_option("--end", options.end, "Simulated time with unit, e.g. \"7 d\" (default: the scenario's)");
   run_command->add_option("--cell", options.cell, "Cell size of the built-in case, e.g. \"100 um\"")->capture_default_str();
   run_command->add_option("--output-interval", options.output_interval,
-                          "Simulated time between metrics and ledger rows, e.g. \"1 h\" (default: the scenario's)");
+                          "Simulated time between metrics and ledger rows, e.g. \"1 h\" (default: the scenario's "
+                          "[output] interval, 1 h)");
   run_command->add_option("--snapshot-interval", options.snapshot_interval,
                           "Simulated time between 3-D snapshots in results.h5, rounded to whole output intervals "
-                          "(default: geometric, 0, 5, 15, 30 min, 1, 2, 4, 8, 12 h after each session, then daily)");
+                          "(default: the scenario's [output] snapshot_interval; without one geometric, 0, 5, 15, "
+                          "30 min, 1, 2, 4, 8, 12 h after each session, then daily)");
   run_command->add_option("--checkpoint-every", options.checkpoint_interval,
-                          "Wall-clock time between checkpoints, e.g. \"10 min\"")
-      ->capture_default_str();
+                          "Wall-clock time between checkpoints, e.g. \"10 min\" (default: the scenario's [output] "
+                          "checkpoint_interval, 10 min)");
   run_command->add_flag("--float32", options.float32, "Store snapshot fields in single precision (half the size)");
   run_command->add_option("--scheme", options.scheme, "Time stepping: implicit (adaptive) or explicit");
   run_command->add_option("--tolerance", options.tolerance, "Adaptive local error per step, relative to the peak");

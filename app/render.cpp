@@ -154,11 +154,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& o) {
 
 namespace {
 
-/// Renders one component (o.component names it; empty: the one that stays longest) and writes the
-/// index `index_name` in the output directory.
-int render_component(const RenderOptions& o, const std::string& index_name) {
-  const auto start = std::chrono::steady_clock::now();
-  // Check every option before anything is read or written.
+/// The --view list, checked (InputError for an unknown or empty one); --plots-only means plots.
+std::set<std::string> chosen_views(const RenderOptions& o) {
   std::set<std::string> views;
   for (const std::string& view : split(o.plots_only ? std::string("plots") : o.views, ',')) {
     if (view != "section" && view != "top" && view != "3d" && view != "plots")
@@ -166,6 +163,44 @@ int render_component(const RenderOptions& o, const std::string& index_name) {
     views.insert(view);
   }
   if (views.empty()) throw InputError("--view is empty; use section, top, 3d or plots");
+  return views;
+}
+
+/// Frames of these views left by an earlier render (perhaps of more snapshots) would mix with the
+/// new ones: removes them.
+void remove_old_frames(const fs::path& out, const std::string& key, const std::set<std::string>& views) {
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(out, ec)) {
+    const std::string file = entry.path().filename().string();
+    for (const std::string view : {"section", "top", "3d"})
+      if (views.count(view) && file.rfind(key + "_" + view + "_", 0) == 0 && entry.path().extension() == ".png" &&
+          file.size() == key.size() + view.size() + 10)
+        fs::remove(entry.path(), ec);
+  }
+}
+
+/// metrics.png and depth_profile_KEY.png; returns their file names for render.json.
+json write_plots(const ResultsReader& results, std::size_t component, std::size_t through,
+                 const std::vector<std::size_t>& snapshots, const ColourScale& scale, int width, int height,
+                 const fs::path& out) {
+  const std::string& key = results.component_keys[component];
+  Canvas metrics(width, height);
+  draw_metrics_plot(metrics, results);
+  metrics.write_png(out / "metrics.png");
+  Canvas profile(width, height);
+  draw_depth_profile(profile, results, component, through, snapshots, scale);
+  const fs::path profile_file = out / ("depth_profile_" + key + ".png");
+  profile.write_png(profile_file);
+  std::printf("plots: %s, %s\n", (out / "metrics.png").string().c_str(), profile_file.string().c_str());
+  return {"metrics.png", profile_file.filename().string()};
+}
+
+/// Renders one component (o.component names it; empty: the one that stays longest) and writes the
+/// index `index_name` in the output directory.
+int render_component(const RenderOptions& o, const std::string& index_name) {
+  const auto start = std::chrono::steady_clock::now();
+  // Check every option before anything is read or written.
+  const std::set<std::string> views = chosen_views(o);
   if (o.section != "x" && o.section != "y") throw InputError("--section " + o.section + ": use x (x-z plane) or y (y-z plane)");
   if (o.camera != "oblique" && o.camera != "front" && o.camera != "top")
     throw InputError("--camera " + o.camera + ": use oblique, front or top");
@@ -231,15 +266,7 @@ int render_component(const RenderOptions& o, const std::string& index_name) {
   std::map<std::string, std::vector<fs::path>> frames_by_view;
   const FrameText base_text{results.scenario_name(), name, 0.0};
 
-  // Frames of these views left by an earlier render (perhaps of more snapshots) would mix with
-  // the new ones: remove them first.
-  for (const fs::directory_entry& entry : fs::directory_iterator(out, ec)) {
-    const std::string file = entry.path().filename().string();
-    for (const std::string view : {"section", "top", "3d"})
-      if (views.count(view) && file.rfind(key + "_" + view + "_", 0) == 0 && entry.path().extension() == ".png" &&
-          file.size() == key.size() + view.size() + 10)
-        fs::remove(entry.path(), ec);
-  }
+  remove_old_frames(out, key, views);
 
   std::unique_ptr<View3d> view3d;
   if (views.count("3d")) view3d = std::make_unique<View3d>(results, width, height, scale, iso_levels, o.camera);
@@ -300,17 +327,8 @@ int render_component(const RenderOptions& o, const std::string& index_name) {
       record["movies"].push_back(movie.filename().string());
     }
   }
-  if (views.count("plots")) {
-    Canvas metrics(width, height);
-    draw_metrics_plot(metrics, results);
-    metrics.write_png(out / "metrics.png");
-    Canvas profile(width, height);
-    draw_depth_profile(profile, results, component, through, snapshots, scale);
-    const fs::path profile_file = out / ("depth_profile_" + key + ".png");
-    profile.write_png(profile_file);
-    std::printf("plots: %s, %s\n", (out / "metrics.png").string().c_str(), profile_file.string().c_str());
-    record["plots"] = {"metrics.png", profile_file.filename().string()};
-  }
+  if (views.count("plots"))
+    record["plots"] = write_plots(results, component, through, snapshots, scale, width, height, out);
   std::ofstream(out / index_name) << record.dump(1) << "\n";
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (n_frames > 0)

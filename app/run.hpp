@@ -1,8 +1,8 @@
 // The `mesosim run` driver: resolves a scenario (file + --set overrides, or the built-in case) and
-// the command-line options over it, checks that the run can work (memory, stability) before
-// anything is written, then runs it: injections deposited at their times, metrics and ledgers at
-// every output time, snapshots to results.h5 (+ results.xmf for ParaView), periodic checkpoints,
-// and a clean stop with a checkpoint on SIGINT / SIGTERM; `--resume DIR` continues such a run.
+// the command-line options over it, builds the Simulation (simulation/simulation.hpp: every check
+// before anything is written) and its observers, and runs it: metrics and ledgers at every output
+// time, snapshots to results.h5 (+ results.xmf for ParaView), periodic checkpoints, and a clean
+// stop with a checkpoint on SIGINT / SIGTERM; `--resume DIR` continues such a run.
 #pragma once
 
 #include <memory>
@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "scenarios/scenario.hpp"
-#include "solver/integrator.hpp"
-#include "solver/transport_model.hpp"
+#include "simulation/simulation.hpp"  // prepare, memory_estimate (for check and sweep)
 
 namespace mesosim {
 
@@ -21,9 +20,9 @@ struct RunOptions {
   std::string out;  ///< empty: the scenario's [output] directory, else results/<name>-YYYYmmdd-HHMMSS
   std::string end;                     ///< empty: the scenario's
   std::string cell = "200 um";         ///< built-in case only
-  std::string output_interval;         ///< empty: the scenario's
-  std::string snapshot_interval;  ///< simulated time between 3-D snapshots; empty: geometric (models/output_schedule.hpp)
-  std::string checkpoint_interval = "10 min";  ///< wall-clock time between checkpoints
+  std::string output_interval;         ///< empty: the scenario's ([output] interval)
+  std::string snapshot_interval;       ///< empty: the scenario's ([output] snapshot_interval; none: geometric)
+  std::string checkpoint_interval;     ///< empty: the scenario's ([output] checkpoint_interval, 10 min of wall time)
   std::string scheme;                  ///< empty: the scenario's
   double tolerance = 0.0;              ///< 0: the scenario's
   int threads = 0;
@@ -31,23 +30,17 @@ struct RunOptions {
   bool force = false;
   bool quiet = false;
   std::string resume;                  ///< a run's output directory to continue
+  std::string case_file;               ///< a sweep case's case.json: base scenario, overrides, float32; output beside it
 };
 
 /// The scenario a run or check works on: a file (with --set overrides) or the built-in case, then
-/// the command-line options that override its [time] settings. `source` receives the text the
+/// the command-line options that override its [time] and [output] settings. `source` receives the text the
 /// scenario was read from (null: not needed).
 Scenario resolve_scenario(const RunOptions& options, std::string* source = nullptr);
 
-/// Bytes the run will hold for its fields.
-double memory_estimate(const Scenario& scenario);
-
-/// The model and integrator of a scenario; refuses a run that cannot fit in memory or whose
-/// explicit step is unstable, naming the scenario and the key to change.
-struct Prepared {
-  std::unique_ptr<TransportModel> model;  // on the heap: the integrator keeps a reference to it
-  std::unique_ptr<Integrator> integrator;
-};
-std::unique_ptr<Prepared> prepare(const Scenario& scenario);
+/// The options of a sweep case from its case.json (the case directory is the output, replaced if
+/// it holds results); threads and quiet come from `given`. InputError if the file is damaged.
+RunOptions case_options(const std::string& case_file, const RunOptions& given);
 
 /// Runs (or with options.resume, continues) a simulation. Returns the exit code: 0 done,
 /// 130 / 143 stopped by SIGINT / SIGTERM with a checkpoint written.

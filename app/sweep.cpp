@@ -170,19 +170,15 @@ double available_memory() {
   return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
 }
 
-/// Starts `mesosim run` for one case with its output in the case directory.
-pid_t launch(const Sweep& sweep, const CasePlan& plan, int threads) {
+/// Starts `mesosim run` for one case in its own process, with its output in the case directory:
+/// the case's inputs are its case.json (base scenario, overrides, float32), or its checkpoint
+/// when resuming; only the process's threads and quietness are flags.
+pid_t launch(const CasePlan& plan, int threads) {
   std::vector<std::string> args{"/proc/self/exe", "run"};
-  const bool resume = fs::exists(plan.dir / "checkpoint.h5");
-  if (resume) {
+  if (fs::exists(plan.dir / "checkpoint.h5"))
     args.insert(args.end(), {"--resume", plan.dir.string()});
-  } else {
-    args.push_back(sweep.base);
-    for (const std::string& o : case_overrides(sweep, *plan.sweep_case)) args.insert(args.end(), {"--set", o});
-    args.insert(args.end(), {"--out", plan.dir.string(), "--force", "--snapshot-interval",
-                             sweep.snapshot_interval.empty() ? std::string("100000 d") : sweep.snapshot_interval});
-    if (sweep.float32) args.push_back("--float32");
-  }
+  else
+    args.insert(args.end(), {"--case", (plan.dir / "case.json").string()});
   args.insert(args.end(), {"--threads", std::to_string(threads), "--quiet"});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -436,6 +432,112 @@ int plot_sweep(const Sweep& sweep, const SweepOptions& options, const fs::path& 
 
 }  // namespace
 
+/// --dry-run: every case with its memory and rough time, and the totals; returns 0.
+int print_plans(const Sweep& sweep, std::size_t n_selected, const std::vector<CasePlan>& plans, int requested_jobs,
+                int cores, int threads) {
+  std::printf("%s: %zu cases (%zu in this shard) from %s\n", sweep.file.c_str(), sweep.cases.size(), n_selected,
+              sweep.base.c_str());
+  double total_time = 0, largest_memory = 0;
+  for (const CasePlan& p : plans) {
+    if (p.invalid.empty())
+      std::printf("  %s  %7.0f MB  ~%7.1f s  %s\n", p.sweep_case->id.c_str(), p.memory / 1e6, p.estimate,
+                  describe_values(*p.sweep_case).c_str());
+    else
+      std::printf("  %s  invalid: %s\n", p.sweep_case->id.c_str(), p.invalid.c_str());
+    total_time += p.estimate;
+    largest_memory = std::max(largest_memory, p.memory);
+  }
+  const int jobs = requested_jobs > 0 ? requested_jobs : std::max(1, cores / threads);
+  std::printf("estimated: ~%.0f s of case time (rough), ~%.0f s wall with %d jobs x %d threads; largest case %.0f MB\n",
+              total_time, total_time / jobs, jobs, threads, largest_memory / 1e6);
+  return 0;
+}
+
+/// --gather: the table of every case from the case directories under `out` and `from`; returns 0.
+int gather(const Sweep& sweep, const fs::path& out, const std::vector<std::string>& from) {
+  std::vector<fs::path> roots{out};
+  for (const std::string& f : from) roots.push_back(f);
+  std::vector<const SweepCase*> all;
+  for (const SweepCase& c : sweep.cases) all.push_back(&c);
+  fs::create_directories(out);
+  write_table(sweep, all, roots, out, "sweep");
+  std::printf("gathered %zu cases into %s and %s\n", all.size(), (out / "sweep.csv").string().c_str(),
+              (out / "sweep.h5").string().c_str());
+  return 0;
+}
+
+/// Runs this rank's cases, `jobs` at once within `memory_budget` bytes, skipping finished ones and
+/// recording each case's status.json; a signal is passed on to the running cases, and no new one
+/// starts. Returns the number of failed (or invalid, or interrupted) cases.
+std::size_t run_cases(const Sweep& sweep, const std::vector<CasePlan*>& mine, int jobs, int threads,
+                      double memory_budget, const Ranks& ranks, bool quiet) {
+  std::error_code ec;
+  std::map<pid_t, std::pair<CasePlan*, std::chrono::steady_clock::time_point>> running;
+  double memory_in_use = 0.0;
+  std::size_t next = 0, n_done = 0, n_failed = 0, n_skipped = 0;
+  auto report = [&](const CasePlan& p, const char* status, double wall, const std::string& error) {
+    if (quiet) return;
+    std::printf("  [%zu/%zu] %s %s%s (%.1f s) %s%s%s\n", n_done + n_failed + n_skipped, mine.size(),
+                p.sweep_case->id.c_str(), status, ranks.mpi ? (" rank " + std::to_string(ranks.rank)).c_str() : "",
+                wall, describe_values(*p.sweep_case).c_str(), error.empty() ? "" : ": ", error.c_str());
+    std::fflush(stdout);
+  };
+  while (next < mine.size() || !running.empty()) {
+    // Launch while there is room (always at least one case, however large).
+    while (next < mine.size() && int(running.size()) < jobs && sweep_signal.load() == 0) {
+      CasePlan& p = *mine[next];
+      if (fs::exists(p.dir / "summary.json")) {  // finished in an earlier run of the sweep
+        ++next;
+        ++n_skipped;
+        report(p, "done before", read_json(p.dir / "status.json").value("wall_s", 0.0), "");
+        continue;
+      }
+      fs::create_directories(p.dir, ec);
+      if (!p.invalid.empty()) {
+        ++next;
+        ++n_failed;
+        write_json(p.dir / "status.json", {{"status", "invalid"}, {"exit_code", 2}, {"wall_s", 0.0}, {"error", p.invalid}});
+        report(p, "invalid", 0.0, p.invalid);
+        continue;
+      }
+      if (!running.empty() && memory_in_use + p.memory > memory_budget) break;  // wait for memory
+      write_json(p.dir / "case.json", {{"id", p.sweep_case->id},
+                                       {"index", p.sweep_case->index},
+                                       {"base", sweep.base},
+                                       {"overrides", case_overrides(sweep, *p.sweep_case)},
+                                       {"float32", sweep.float32}});
+      fs::remove(p.dir / "status.json", ec);
+      running[launch(p, threads)] = {&p, std::chrono::steady_clock::now()};
+      memory_in_use += p.memory;
+      ++next;
+    }
+    if (running.empty()) break;
+    int wait_status = 0;
+    const pid_t pid = waitpid(-1, &wait_status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) {  // a signal: pass it on to the cases, they checkpoint and stop
+        for (const auto& [child, entry] : running) kill(child, sweep_signal.load());
+        continue;
+      }
+      break;
+    }
+    const auto found = running.find(pid);
+    if (found == running.end()) continue;
+    CasePlan& p = *found->second.first;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - found->second.second).count();
+    running.erase(found);
+    memory_in_use -= p.memory;
+    const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+    std::string status = code == 0 ? "ok" : code == 130 || code == 143 ? "interrupted" : "failed";
+    const std::string error = code == 0 ? "" : tail_of(p.dir / "run.log", 2);
+    write_json(p.dir / "status.json", {{"status", status}, {"exit_code", code}, {"wall_s", wall}, {"error", error}});
+    if (code == 0) ++n_done;
+    else ++n_failed;
+    report(p, status.c_str(), wall, error);
+  }
+  return n_failed;
+}
+
 int run_sweep(const SweepOptions& options) {
   const Sweep sweep = load_sweep(options.file);
   if (options.threads_per_job < 1) throw InputError("--threads-per-job must be >= 1");
@@ -454,41 +556,14 @@ int run_sweep(const SweepOptions& options) {
     if (options.plot_x.empty()) throw InputError("--plot needs --x KEY, the swept key for the x axis");
     return plot_sweep(sweep, options, out);
   }
-  if (options.gather) {
-    std::vector<fs::path> roots{out};
-    for (const std::string& f : options.from) roots.push_back(f);
-    std::vector<const SweepCase*> all;
-    for (const SweepCase& c : sweep.cases) all.push_back(&c);
-    fs::create_directories(out);
-    write_table(sweep, all, roots, out, "sweep");
-    std::printf("gathered %zu cases into %s and %s\n", all.size(), (out / "sweep.csv").string().c_str(),
-                (out / "sweep.h5").string().c_str());
-    return 0;
-  }
+  if (options.gather) return gather(sweep, out, options.from);
 
   const int cores = std::max(1, int(sysconf(_SC_NPROCESSORS_ONLN)));
   const int threads = options.threads_per_job;
   std::vector<CasePlan> plans;
   for (const SweepCase* c : selected) plans.push_back(plan_case(sweep, *c, out, threads));
 
-  if (options.dry_run) {
-    std::printf("%s: %zu cases (%zu in this shard) from %s\n", sweep.file.c_str(), sweep.cases.size(), selected.size(),
-                sweep.base.c_str());
-    double total_time = 0, largest_memory = 0;
-    for (const CasePlan& p : plans) {
-      if (p.invalid.empty())
-        std::printf("  %s  %7.0f MB  ~%7.1f s  %s\n", p.sweep_case->id.c_str(), p.memory / 1e6, p.estimate,
-                    describe_values(*p.sweep_case).c_str());
-      else
-        std::printf("  %s  invalid: %s\n", p.sweep_case->id.c_str(), p.invalid.c_str());
-      total_time += p.estimate;
-      largest_memory = std::max(largest_memory, p.memory);
-    }
-    const int jobs = options.jobs > 0 ? options.jobs : std::max(1, cores / threads);
-    std::printf("estimated: ~%.0f s of case time (rough), ~%.0f s wall with %d jobs x %d threads; largest case %.0f MB\n",
-                total_time, total_time / jobs, jobs, threads, largest_memory / 1e6);
-    return 0;
-  }
+  if (options.dry_run) return print_plans(sweep, selected.size(), plans, options.jobs, cores, threads);
 
   const Ranks ranks = start_mpi();
   // Refuse to mix with an earlier run of these cases unless resuming (other shards' cases may share
@@ -528,69 +603,8 @@ int run_sweep(const SweepOptions& options) {
   sigaction(SIGINT, &action, &old_int);
   sigaction(SIGTERM, &action, &old_term);
 
-  std::map<pid_t, std::pair<CasePlan*, std::chrono::steady_clock::time_point>> running;
-  double memory_in_use = 0.0;
-  std::size_t next = 0, n_done = 0, n_failed = 0, n_skipped = 0;
   const auto start = std::chrono::steady_clock::now();
-  auto report = [&](const CasePlan& p, const char* status, double wall, const std::string& error) {
-    if (options.quiet) return;
-    std::printf("  [%zu/%zu] %s %s%s (%.1f s) %s%s%s\n", n_done + n_failed + n_skipped, mine.size(),
-                p.sweep_case->id.c_str(), status, ranks.mpi ? (" rank " + std::to_string(ranks.rank)).c_str() : "",
-                wall, describe_values(*p.sweep_case).c_str(), error.empty() ? "" : ": ", error.c_str());
-    std::fflush(stdout);
-  };
-  while (next < mine.size() || !running.empty()) {
-    // Launch while there is room (always at least one case, however large).
-    while (next < mine.size() && int(running.size()) < jobs && sweep_signal.load() == 0) {
-      CasePlan& p = *mine[next];
-      if (fs::exists(p.dir / "summary.json")) {  // finished in an earlier run of the sweep
-        ++next;
-        ++n_skipped;
-        report(p, "done before", read_json(p.dir / "status.json").value("wall_s", 0.0), "");
-        continue;
-      }
-      fs::create_directories(p.dir, ec);
-      if (!p.invalid.empty()) {
-        ++next;
-        ++n_failed;
-        write_json(p.dir / "status.json", {{"status", "invalid"}, {"exit_code", 2}, {"wall_s", 0.0}, {"error", p.invalid}});
-        report(p, "invalid", 0.0, p.invalid);
-        continue;
-      }
-      if (!running.empty() && memory_in_use + p.memory > memory_budget) break;  // wait for memory
-      write_json(p.dir / "case.json", {{"id", p.sweep_case->id},
-                                       {"index", p.sweep_case->index},
-                                       {"base", sweep.base},
-                                       {"overrides", case_overrides(sweep, *p.sweep_case)}});
-      fs::remove(p.dir / "status.json", ec);
-      running[launch(sweep, p, threads)] = {&p, std::chrono::steady_clock::now()};
-      memory_in_use += p.memory;
-      ++next;
-    }
-    if (running.empty()) break;
-    int wait_status = 0;
-    const pid_t pid = waitpid(-1, &wait_status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) {  // a signal: pass it on to the cases, they checkpoint and stop
-        for (const auto& [child, entry] : running) kill(child, sweep_signal.load());
-        continue;
-      }
-      break;
-    }
-    const auto found = running.find(pid);
-    if (found == running.end()) continue;
-    CasePlan& p = *found->second.first;
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - found->second.second).count();
-    running.erase(found);
-    memory_in_use -= p.memory;
-    const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-    std::string status = code == 0 ? "ok" : code == 130 || code == 143 ? "interrupted" : "failed";
-    const std::string error = code == 0 ? "" : tail_of(p.dir / "run.log", 2);
-    write_json(p.dir / "status.json", {{"status", status}, {"exit_code", code}, {"wall_s", wall}, {"error", error}});
-    if (code == 0) ++n_done;
-    else ++n_failed;
-    report(p, status.c_str(), wall, error);
-  }
+  const std::size_t n_failed = run_cases(sweep, mine, jobs, threads, memory_budget, ranks, options.quiet);
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   const int interrupted = agree_max(ranks, sweep_signal.load());

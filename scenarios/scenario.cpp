@@ -53,6 +53,13 @@ void apply_override(toml::table& document, const std::string& assignment) {
   if (equals == std::string::npos || equals == 0)
     throw InputError("--set " + assignment + ": expected key=value, e.g. --set time.end=\"2 d\"");
   std::string key = assignment.substr(0, equals), value = assignment.substr(equals + 1);
+  // The output interval has two names ([output] interval, and [time] output_interval of older
+  // files): an override of one replaces a value the file gives under the other.
+  auto erase = [&](const char* table_name, const char* entry) {
+    if (toml::table* t = document[table_name].as_table()) t->erase(entry);
+  };
+  if (key == "output.interval") erase("time", "output_interval");
+  if (key == "time.output_interval") erase("output", "interval");
   std::vector<std::string> parts;
   std::stringstream stream(key);
   for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
@@ -700,6 +707,15 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   if (const toml::table* output_table = root.table("output")) {
     Reader output(*output_table, "output", scenario.file);
     scenario.output_directory = output.text("directory", std::string());
+    if (output.has("interval")) {
+      if (time_table->contains("output_interval"))
+        output.fail("interval", output.find("interval"), "given twice: also as [time] output_interval (its older name); keep one");
+      scenario.output_interval = output.quantity("interval", Dimension::of_time(), std::nullopt, 0.0, true);
+    }
+    scenario.snapshot_interval =
+        output.quantity("snapshot_interval", Dimension::of_time(), scenario.snapshot_interval, 0.0, true);
+    scenario.checkpoint_interval =
+        output.quantity("checkpoint_interval", Dimension::of_time(), scenario.checkpoint_interval, 0.0, true);
     output.finish();
   }
   root.finish();

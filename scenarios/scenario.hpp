@@ -28,7 +28,10 @@ struct Scenario {
   std::vector<Injection> injections;
   IntegratorSettings integrator;
   double end_time = 0;                ///< s
-  double output_interval = 3600;      ///< s
+  double output_interval = 3600;      ///< s of simulated time between metrics rows ([output] interval)
+  double snapshot_interval = 0;       ///< s of simulated time between 3-D snapshots, rounded to whole output
+                                      ///< intervals; 0: the geometric schedule (models/output_schedule.hpp)
+  double checkpoint_interval = 600;   ///< s of wall time between checkpoints
   std::string output_directory;       ///< empty: results/<file stem>-DATE-TIME
   TargetRegion target;                ///< [metrics]: where coverage and uniformity are judged
 };

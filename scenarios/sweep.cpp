@@ -261,7 +261,11 @@ Sweep load_sweep_text(const std::string& text, const std::string& path) {
 }
 
 std::vector<std::string> case_overrides(const Sweep& sweep, const SweepCase& sweep_case) {
-  std::vector<std::string> overrides = sweep.fixed;
+  // The case's snapshots as a scenario key like any other (first, so a fixed `set` may change it);
+  // without [run] snapshot_interval one every 100000 d: only the first and the last time.
+  std::vector<std::string> overrides{"output.snapshot_interval=" +
+                                     (sweep.snapshot_interval.empty() ? std::string("100000 d") : sweep.snapshot_interval)};
+  overrides.insert(overrides.end(), sweep.fixed.begin(), sweep.fixed.end());
   for (const auto& [key, value] : sweep_case.values) overrides.push_back(key + "=" + value);
   return overrides;
 }

@@ -35,7 +35,8 @@ Sweep load_sweep(const std::string& path);
 /// The same for sweep text held in memory; `path` names it and anchors a relative `base`.
 Sweep load_sweep_text(const std::string& text, const std::string& path);
 
-/// "key=value" overrides of one case (fixed ones first).
+/// "key=value" overrides of one case: its snapshot interval (output.snapshot_interval), the fixed
+/// ones, then the swept values.
 std::vector<std::string> case_overrides(const Sweep& sweep, const SweepCase& sweep_case);
 
 /// Parses a shard "i/N" (0 <= i < N); InputError otherwise.

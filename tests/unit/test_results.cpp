@@ -178,27 +178,32 @@ TEST_F(ResultsTest, ReopeningDropsWhatCameAfterTheCheckpoint) {
 
 TEST_F(ResultsTest, CheckpointRoundTripIsBitwise) {
   Checkpoint checkpoint;
-  checkpoint.inputs_json = "{\"scenario\": \"x.toml\"}";
-  checkpoint.threads = 2;
-  checkpoint.position = {5, 1, 3, 5, 12.5};
-  checkpoint.integrator.next_step = 123.456789;
-  checkpoint.integrator.peak_ever = {1.0, 0.0, 2.0, 0.0};
-  checkpoint.integrator.stats.n_accepted = 77;
-  checkpoint.integrator.segment_n_done = 4;
+  checkpoint.put_text("run.inputs", "{\"scenario\": \"x.toml\"}");
+  checkpoint.put_count("run.threads", 2);
+  checkpoint.put_real("run.wall_time_s", 12.5);
+  checkpoint.put_counts("test.counts", {5, 1, 3});
+  IntegratorMemory memory;
+  memory.next_step = 123.456789;
+  memory.peak_ever = {1.0, 0.0, 2.0, 0.0};
+  memory.stats.n_accepted = 77;
+  memory.segment_n_done = 4;
+  put_integrator(checkpoint, "test.integrator", memory);
   state.n_steps = 77;
   write_checkpoint(dir, checkpoint, *model, state);
   EXPECT_FALSE(fs::exists(dir / ".checkpoint.h5.tmp"));
 
   const Checkpoint read = read_checkpoint(dir);
-  EXPECT_EQ(read.inputs_json, checkpoint.inputs_json);
-  EXPECT_EQ(read.threads, 2);
-  EXPECT_EQ(read.position.next_output, 5);
-  EXPECT_EQ(read.position.n_rows, 5);
-  EXPECT_EQ(read.position.wall_time, 12.5);
-  EXPECT_EQ(read.integrator.next_step, 123.456789);
-  EXPECT_EQ(read.integrator.peak_ever, checkpoint.integrator.peak_ever);
-  EXPECT_EQ(read.integrator.stats.n_accepted, 77);
-  EXPECT_EQ(read.integrator.segment_n_done, 4);
+  EXPECT_EQ(read.text("run.inputs"), checkpoint.text("run.inputs"));
+  EXPECT_EQ(read.count("run.threads"), 2);
+  EXPECT_EQ(read.real("run.wall_time_s"), 12.5);
+  EXPECT_EQ(read.counts("test.counts"), (std::vector<long long>{5, 1, 3}));
+  const IntegratorMemory m = get_integrator(read, "test.integrator");
+  EXPECT_EQ(m.next_step, 123.456789);
+  EXPECT_EQ(m.peak_ever, memory.peak_ever);
+  EXPECT_EQ(m.stats.n_accepted, 77);
+  EXPECT_EQ(m.segment_n_done, 4);
+  EXPECT_EQ(m.stats.smallest_step, memory.stats.smallest_step);  // infinity survives
+  EXPECT_EQ(read.real_or("test.absent", -1.0), -1.0);
   TransportState restored(*model);
   read_checkpoint_state(dir, *model, restored);
   EXPECT_EQ(restored.time, state.time);
@@ -206,6 +211,52 @@ TEST_F(ResultsTest, CheckpointRoundTripIsBitwise) {
   EXPECT_EQ(restored.u.raw(), state.u.raw());
   EXPECT_EQ(restored.ledger[0].injected, 2.5e-6);
   EXPECT_EQ(restored.ledger[0].boundary[bottom], 1e-9);
+}
+
+TEST_F(ResultsTest, AMissingCheckpointValueIsNamed) {
+  Checkpoint checkpoint;
+  checkpoint.put_count("run.threads", 2);
+  write_checkpoint(dir, checkpoint, *model, state);
+  const Checkpoint read = read_checkpoint(dir);
+  try {
+    read.real("darcy.fluid_steps");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoint.h5: has no 'darcy.fluid_steps'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read.real("run.threads"), InputError);  // a count, not a real
+}
+
+TEST_F(ResultsTest, AnOldPositionalCheckpointIsReadUnderTheNewNames) {
+  // The layout written before named values ("MesoSim checkpoint 1"), as a darcy run at rest wrote it.
+  {
+    h5::File file((dir / "checkpoint.h5").string(), h5::Mode::create_truncate);
+    const h5::Handle root(H5Oopen(file.id(), "/", H5P_DEFAULT));
+    h5::write_attribute(file, root.id(), "format", std::string("MesoSim checkpoint 1"));
+    h5::write_attribute(file, root.id(), "inputs", std::string("{}"));
+    h5::write_attribute(file, root.id(), "threads", std::vector<long long>{2});
+    h5::write_attribute(file, root.id(), "position", std::vector<long long>{7, 1, 3, 8});
+    h5::write_attribute(file, root.id(), "wall_time", 4.5);
+    h5::write_attribute(file, root.id(), "integrator_reals", std::vector<double>{60, 50, 1, 100, 0, 0});
+    h5::write_attribute(file, root.id(), "integrator_counts", std::vector<long long>{40, 2, 120, 0, 0});
+    h5::write_attribute(file, root.id(), "peak_ever", std::vector<double>{3.0, 0.0});
+    std::vector<double> reals{0.5, 600, 1e-12, 3600, 5e-8, 0, 4e-8, 0};
+    for (int side = 0; side < n_sides; ++side) reals.push_back(1e-9 * side);
+    h5::write_attribute(file, root.id(), "extra_reals", reals);  // before the solver statistics
+    h5::write_attribute(file, root.id(), "extra_counts", std::vector<long long>{117, 29, 117, 150, 1});
+  }
+  const Checkpoint read = read_checkpoint(dir);
+  EXPECT_EQ(read.count("run.next_output"), 7);
+  EXPECT_EQ(read.count("results.rows"), 8);
+  EXPECT_EQ(read.real("run.wall_time_s"), 4.5);
+  EXPECT_EQ(get_integrator(read, "darcy.rest").stats.n_accepted, 40);
+  EXPECT_EQ(get_integrator(read, "instant.integrator").next_step, 60.0);
+  EXPECT_EQ(read.real("darcy.stats.rest_time_s"), 3600.0);
+  EXPECT_EQ(read.real("darcy.fluid_ledger.to_lymph_m3"), 4e-8);
+  EXPECT_EQ(read.reals("darcy.fluid_ledger.boundary_m3").size(), std::size_t(n_sides));
+  EXPECT_EQ(read.count("darcy.fluid_steps"), 117);
+  EXPECT_EQ(read.count("results.rows/bleb"), 150);
+  EXPECT_FALSE(read.has("darcy.stats.pressure_seconds"));  // absent then: the model starts it at 0
 }
 
 TEST_F(ResultsTest, DamagedFilesGiveClearErrors) {
@@ -218,7 +269,7 @@ TEST_F(ResultsTest, DamagedFilesGiveClearErrors) {
   }
   // A truncated checkpoint.
   Checkpoint checkpoint;
-  checkpoint.inputs_json = "{}";
+  checkpoint.put_text("run.inputs", "{}");
   write_checkpoint(dir, checkpoint, *model, state);
   const auto size = fs::file_size(dir / "checkpoint.h5");
   fs::resize_file(dir / "checkpoint.h5", size / 2);

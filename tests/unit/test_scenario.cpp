@@ -9,6 +9,7 @@
 
 #include "models/error.hpp"
 #include "scenarios/scenario.hpp"
+#include "scenarios/sweep.hpp"
 
 namespace mesosim {
 namespace {
@@ -192,4 +193,23 @@ TEST(Scenario, MolecularWeightSplitsTheClearanceBetweenBloodAndLymph) {
 }
 
 }  // namespace
+}  // namespace mesosim
+
+namespace mesosim {
+
+// A sweep hands each case its snapshot interval as a scenario override, like any other key.
+TEST(SweepCases, SnapshotIntervalIsAScenarioOverride) {
+  const std::string dir = std::string(MESOSIM_SOURCE_DIR) + "/scenarios/sweeps/";
+  const std::string text = "base = \"nappage_base.toml\"\nset = [\"time.end=12 h\"]\n"
+                           "[parameters]\n\"injections.0.depth\" = [\"1 mm\", \"2 mm\"]\n";
+  const Sweep plain = load_sweep_text(text, dir + "in_memory.toml");
+  EXPECT_EQ(case_overrides(plain, plain.cases[1]),
+            (std::vector<std::string>{"output.snapshot_interval=100000 d", "time.end=12 h", "injections.0.depth=2 mm"}));
+  const Sweep daily = load_sweep_text(text + "[run]\nsnapshot_interval = \"1 d\"\n", dir + "in_memory.toml");
+  EXPECT_EQ(case_overrides(daily, daily.cases[0]).front(), "output.snapshot_interval=1 d");
+  // The overrides resolve: every case's scenario takes them.
+  const Scenario scenario = load_scenario(daily.base, case_overrides(daily, daily.cases[0]));
+  EXPECT_EQ(scenario.snapshot_interval, 86400.0);
+}
+
 }  // namespace mesosim
