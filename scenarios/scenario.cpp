@@ -389,7 +389,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
   if (base.reservoir != "instant" && base.reservoir != "darcy")
     entry.fail("reservoir", entry.find("reservoir"), "'" + base.reservoir + "' is not a reservoir model; choose \"instant\" "
                                                      "(the cocktail appears around the tip) or \"darcy\" (pushed in by "
-                                                     "interstitial flow, see the README)");
+                                                     "interstitial flow, see docs/bleb.md)");
   if (entry.has("rate")) {
     if (base.reservoir != "darcy")
       entry.fail("rate", entry.find("rate"), "a flow rate applies to reservoir = \"darcy\" only (an instant deposit has none)");

@@ -77,8 +77,8 @@ std::string darcy_check_note(const Scenario& scenario) {
   std::snprintf(note, sizeof note,
                 "darcy reservoir: each injection flows for %.1f-%.1f s (volume / rate); the coupled solver then runs "
                 "until the fluid is at rest (minutes to hours), each coupled step costing tens of plain steps. Layers "
-                "without their own hydraulics take the forearm-dermis calibration (bleb size and half-life fitted "
-                "to MODEL data; pressures are not: README, \"Calibration of the reservoir\")\n",
+                "without their own hydraulics take the forearm-dermis calibration (wheal size, pressure and "
+                "half-life against published data: docs/calibration.md)\n",
                 shortest, longest);
   return note;
 }
@@ -244,13 +244,12 @@ void DarcyBleb::add_summary(const TransportState& /*state*/, json& report, std::
   }
   if (n_rows > n_shown)
     text << "  ... " << n_rows - n_shown << " more in summary.json and results.h5 (/bleb_per_injection)\n";
-  // e is the tissue's volumetric strain: a wheal swells the dermis several-fold (e ~ 4 in the
+  // e is the tissue's volumetric strain: a wheal swells the dermis about threefold (e ~ 3 in the
   // calibration), but a tenfold swelling means parameters far outside the calibrated range.
   if (largest("max_excess_fraction") > 10.0)
     text << "warning: the excess fluid fraction reached " << largest("max_excess_fraction")
          << " (the tissue swelled more than tenfold near the tip): the layer hydraulics or the rate are far "
-            "outside the calibrated range and the bleb figures are not physical (README, \"Calibration of the "
-            "reservoir\")\n";
+            "outside the calibrated range and the bleb figures are not physical (docs/calibration.md)\n";
 }
 
 void DarcyBleb::save(Checkpoint& c) const {
