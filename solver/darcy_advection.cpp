@@ -67,17 +67,22 @@ void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_befor
     lowest = std::min({lowest, part * s.start[cell], part * s.low[cell]});
     highest = std::max({highest, part * s.start[cell], part * s.low[cell]});
   };
+  // The range a cell must stay in: its own and its flow neighbours' c before and after the predictor.
+  auto bounds = [&](std::size_t cell, int n_flows, const UpwindAdvection::Flow* flows, double& lowest, double& highest) {
+    lowest = highest = solute.partition[cell / plane] * s.low[cell];
+    widen(cell, lowest, highest);
+    for (int f = 0; f < n_flows; ++f) widen(flows[f].neighbour, lowest, highest);
+  };
   UpwindAdvection::Flow flows[6];
   // Pass 1: Zalesak's R+ and R- per cell from its bound and the antidiffusive amounts it would receive.
   for (const std::size_t cell : order) {
     const int n_flows = upwind_.inner_flows(cell, flows);
     if (n_flows == 0) continue;
     const int k = int(cell / plane);
-    double lowest = solute.partition[k] * s.low[cell], highest = lowest;
-    widen(cell, lowest, highest);
+    double lowest = 0.0, highest = 0.0;
+    bounds(cell, n_flows, flows, lowest, highest);
     double gains = 0.0, losses = 0.0;
     for (int f = 0; f < n_flows; ++f) {
-      widen(flows[f].neighbour, lowest, highest);
       const double amount = into(cell, flows[f].neighbour, flows[f].volume);
       if (amount > 0.0) gains += amount;
       else losses += amount;
@@ -95,12 +100,11 @@ void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_befor
     const int n_flows = upwind_.inner_flows(cell, flows);
     if (n_flows == 0) continue;
     const int k = int(cell / plane);
-    double lowest = solute.partition[k] * s.low[cell], highest = lowest;
-    widen(cell, lowest, highest);
+    double lowest = 0.0, highest = 0.0;
+    bounds(cell, n_flows, flows, lowest, highest);
     double change = 0.0;
     for (int f = 0; f < n_flows; ++f) {
       const std::size_t neighbour = flows[f].neighbour;
-      widen(neighbour, lowest, highest);
       const double amount = into(cell, neighbour, flows[f].volume);
       const double passed = amount > 0.0 ? std::min(s.ratios[2 * cell], s.ratios[2 * neighbour + 1])
                                          : std::min(s.ratios[2 * cell + 1], s.ratios[2 * neighbour]);
