@@ -27,7 +27,9 @@ const check = (ok, what) => {
 // display (xvfb-run), where Mesa gives it WebGL 2 (headless Firefox has none here).
 const browser = await puppeteer.launch(
   firefox
-    ? { browser: 'firefox', executablePath: executable, headless: false }
+    ? // The window sets the page size: Firefox ESR 140 (Debian 12 without its updates) has no BiDi
+      // command for the screen orientation that a viewport override sends.
+      { browser: 'firefox', executablePath: executable, headless: false, defaultViewport: null, args: ['--width=1400', '--height=1000'] }
     : {
         executablePath: executable,
         headless: true,
@@ -42,7 +44,7 @@ const errors = [];
 const requests = [];
 try {
   const tab = await browser.newPage();
-  await tab.setViewport({ width: 1400, height: 1000 });
+  if (!firefox) await tab.setViewport({ width: 1400, height: 1000 });
   tab.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
