@@ -413,33 +413,36 @@ void DarcyReservoir::solve_nonlinear_pressure(double dt) {
   // The first iterate is the pressure at the end of the last step (0 at rest): from below, each
   // linearisation of the concave e(p) overshoots e, so the iterates rise to the solution, where a
   // start from the pressure of the fluid just injected would overflow next to a needle tip.
-  for (int picard = 0;; ++picard) {
-#pragma omp parallel for schedule(static)
+  // One pass per iterate: after a solve (solved = true) it clips p, measures how far e moved and
+  // linearises about the new p for the next solve.
+  auto linearise = [&](bool solved, double& change, double& peak) {
+#pragma omp parallel for schedule(static) reduction(max : change, peak)
     for (int k = 0; k < g.nz; ++k) {
       const double retained = 1.0 + dt * (co.capacity[k] > 0.0 ? co.sink_lymph[k] / co.capacity[k] : 0.0);
       for (std::size_t n = std::size_t(k) * plane; n < std::size_t(k + 1) * plane; ++n) {
         const SwellingLaw::Step step = laws_[k].step(z[n], dt);
+        if (solved) p[n] = std::max(p[n], -step.offset);  // never below the pressure of e = 0
         const double p_eq = std::max((p[n] + step.offset) / step.gain, 0.0);
         const double e_star = laws_[k].excess(p_eq), compliance = laws_[k].compliance_at(p_eq) / step.gain;
+        if (solved) {
+          change = std::max(change, std::abs(e_star - excess_estimate_[n]));
+          peak = std::max(peak, e_star);
+        }
         excess_estimate_[n] = e_star;
         pressure_mass_[n] = retained * compliance;
         rhs_[n] = e_injected[n] - retained * (e_star - compliance * p[n]);
       }
     }
+  };
+  double change = 0.0, peak = 0.0;
+  linearise(false, change, peak);
+  for (int picard = 0;; ++picard) {
     stiffened_faces(pressure_, stiffening_, excess_estimate_.data(), faces_, true);
     const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, rhs_.data(), p);
     stats_.n_pressure_iterations += report.iterations;
     ++stats_.n_pressure_solves;
-    double change = 0.0, peak = 0.0;
-#pragma omp parallel for schedule(static) reduction(max : change, peak)
-    for (int k = 0; k < g.nz; ++k)
-      for (std::size_t n = std::size_t(k) * plane; n < std::size_t(k + 1) * plane; ++n) {
-        const SwellingLaw::Step step = laws_[k].step(z[n], dt);
-        p[n] = std::max(p[n], -step.offset);  // never below the pressure of e = 0
-        const double e_new = laws_[k].excess((p[n] + step.offset) / step.gain);
-        change = std::max(change, std::abs(e_new - excess_estimate_[n]));
-        peak = std::max(peak, e_new);
-      }
+    change = peak = 0.0;
+    linearise(true, change, peak);
     if (picard + 1 >= settings_.max_picard_iterations || change <= settings_.picard_tolerance * peak) break;
   }
 }
