@@ -2,7 +2,7 @@
 // blood and to the lymph (degraded and out of the block too when the run has any) at every output
 // time, on a time axis stretched at the start (u = ln(1 + t / 10 min)), so the first minutes and
 // the last days both read; a vertical line marks the snapshot the slider shows.
-import { niceTicks } from './slices.js';
+import { clearedCanvas, niceTicks } from './slices.js';
 
 const tau = 600;  // s: the time axis is linear well below this, logarithmic well above
 const lines = [
@@ -47,13 +47,7 @@ export function plotTimeAt(data, x, canvasWidth) {
 
 export function drawWhereItWent(canvas, data, c, now) {
   const { dpr, font, width, height, box } = layout(canvas);
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
-  }
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, width, height);
+  const ctx = clearedCanvas(canvas, width, height);
   const component = data.components[c];
   const times = data.series_time_s;
   const a = axis(data, box);

@@ -5,6 +5,19 @@
 
 const ink = '#1e1e1e';
 
+/// Sizes `canvas` to width x height device pixels (only when it changed) and paints it white;
+/// returns its 2-D context.
+export function clearedCanvas(canvas, width, height) {
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, width, height);
+  return ctx;
+}
+
 /// The colour scale of a component: a fixed range, log (4 decades below the peak) or linear.
 export function makeColourScale(peak, log) {
   const high = peak > 0 ? peak : 1;
@@ -163,13 +176,7 @@ export function drawSlice(canvas, opts) {
   plotW = Math.floor(plotW);
   plotH = Math.max(Math.floor(plotH), 40);
   const height = Math.round(plotH + margin.top + margin.bottom);
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
-  }
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, width, height);
+  const ctx = clearedCanvas(canvas, width, height);
   const x0 = Math.round(margin.left + (width - margin.left - margin.right - plotW) / 2);
   const y0 = Math.round(margin.top);
   const ppm = plotW / slice.lu;
