@@ -259,6 +259,40 @@ TEST_F(ResultsTest, AnOldPositionalCheckpointIsReadUnderTheNewNames) {
   EXPECT_FALSE(read.has("darcy.stats.pressure_seconds"));  // absent then: the model starts it at 0
 }
 
+TEST_F(ResultsTest, ADatasetClaimingMoreThanTheFileHoldsIsRefusedBeforeAllocating) {
+  // A damaged dimension (found by tests/fuzz/fuzz_results: std::length_error escaped the reader
+  // and the program aborted). Here a chunked dataset of 2^40 values with no chunk written: the
+  // file is a few kB, the claim 8 TB.
+  const std::string path = (dir / "claims.h5").string();
+  {
+    h5::File file(path, h5::Mode::create_truncate);
+    const hsize_t dims = hsize_t(1) << 40, chunk = 1024;
+    const h5::Handle space(H5Screate_simple(1, &dims, nullptr));
+    const h5::Handle properties(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(properties.id(), 1, &chunk);
+    const h5::Handle dataset(H5Dcreate2(file.id(), "/huge", H5T_NATIVE_DOUBLE, space.id(), H5P_DEFAULT,
+                                        properties.id(), H5P_DEFAULT));
+    ASSERT_TRUE(dataset.valid());
+  }
+  const h5::File file(path, h5::Mode::read_only);
+  try {
+    h5::read_doubles(file, "/huge");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("more than the file can hold"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ResultsTest, NewFilesCarryMetadataChecksums) {
+  // Superblock version 2 or later (HDF5 1.8 format): HDF5 checks a checksum on every piece of
+  // metadata it reads, so a damaged header is refused rather than parsed.
+  { ResultsFile results(dir, *model, description(), {}, false); }
+  const h5::File file((dir / "results.h5").string(), h5::Mode::read_only);
+  H5F_info2_t info;
+  ASSERT_GE(H5Fget_info2(file.id(), &info), 0);
+  EXPECT_GE(info.super.version, 2u);
+}
+
 TEST_F(ResultsTest, DamagedFilesGiveClearErrors) {
   // No checkpoint at all.
   try {
