@@ -50,6 +50,23 @@ def test_advance_to_lands_on_output_times_and_pieces_equal_one_call():
     assert whole.ledger() == pieces.ledger()
 
 
+def test_advance_to_the_start_gives_the_injections_due_then():
+    sim = mesosim.Simulation(quick_builtin(), threads=2)
+    assert not sim.concentration("lidocaine").any()  # nothing is deposited before the run starts
+    sim.advance_to(0)
+    assert sim.time == 0.0 and sim.concentration("lidocaine").max() == pytest.approx(10.0)  # 10 mg/mL
+    assert sim.ledger()["lidocaine"]["in_tissue"] == sim.ledger()["lidocaine"]["injected"] > 0.0
+
+
+def test_scenarios_builtin_and_with_overrides():
+    builtin = mesosim.Scenario.builtin(cell="1 mm")
+    assert builtin.name == "built-in case" and builtin.end_time == 7 * 86400.0 and builtin.file == ""
+    assert builtin.components == ["lidocaine", "ascorbic acid", "albumin-sized protein"]
+    shorter = quick_builtin().with_overrides({"time.end": "1 h"})
+    assert shorter.end_time == 3600.0 and shorter.overrides[-1] == "time.end=1 h"
+    assert mesosim.parse_quantity("6 h") == 21600.0 and mesosim.parse_quantity("3 mm", "length") == 3e-3
+
+
 def test_advance_to_refuses_times_it_cannot_land_on():
     sim = mesosim.Simulation(quick_builtin(), threads=2)
     with pytest.raises(ValueError, match="not an output time"):
@@ -192,3 +209,20 @@ def test_spacing_example_saves_its_figure(tmp_path):
                              "--end", "2 h"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 10000 and result.stdout.count("max coverage") == 3
+
+
+def test_ctrl_c_during_run_checkpoints_like_the_cli(tmp_path):
+    scenario = quick_builtin(**{"domain.cell": "400 um", "time.end": "7 d"})
+    sim = mesosim.Simulation(scenario, threads=2)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt, match="mesosim run --resume"):
+        sim.run(out=str(tmp_path / "run"))
+    timer.join()
+    assert (tmp_path / "run" / "checkpoint.h5").exists() and not (tmp_path / "run" / "summary.json").exists()
+    with pytest.raises(RuntimeError, match="new one"):
+        sim.advance_to("1 h")
+    resumed = subprocess.run([MESOSIM, "run", "--resume", str(tmp_path / "run"), "--quiet"], capture_output=True,
+                             text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["run"]["end_time_s"] == 7 * 86400.0
