@@ -52,7 +52,8 @@ def main():
         ny, nx = plane.shape
         extent = [0, nx * grid["spacing"][2] * 1e3, 0, ny * grid["spacing"][1] * 1e3]
         image = ax.imshow(plane, origin="lower", extent=extent, vmin=0, vmax=top, cmap="viridis")
-        ax.set_title(f"spacing {spacing}: coverage {100 * figures['max_coverage']:.0f} %")
+        ax.set_title(f"spacing {spacing}: peak {figures['peak_kg_m3']:.3g} mg/mL, "
+                     f"coverage {100 * figures['max_coverage']:.0f} %", fontsize=10)
         ax.set_xlabel("x (mm)")
         ax.set_ylabel("y (mm)")
     fig.colorbar(image, ax=axes, label=f"{COMPONENT} at 1 mm depth, {args.end} (mg/mL)", shrink=0.85)

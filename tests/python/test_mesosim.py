@@ -226,3 +226,21 @@ def test_ctrl_c_during_run_checkpoints_like_the_cli(tmp_path):
                              text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["run"]["end_time_s"] == 7 * 86400.0
+
+
+def test_advance_to_releases_the_gil():
+    sim = mesosim.Simulation(quick_builtin(**{"domain.cell": "400 um", "time.end": "2 d"}), threads=2)
+    count, done = [0], threading.Event()
+
+    def counting():
+        while not done.is_set():
+            count[0] += 1
+
+    thread = threading.Thread(target=counting)
+    thread.start()
+    before = count[0]
+    sim.advance_to("2 d")  # with the GIL held, the other thread could not count meanwhile
+    during = count[0] - before
+    done.set()
+    thread.join()
+    assert sim.finished and during > 1000
