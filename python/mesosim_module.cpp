@@ -230,12 +230,13 @@ class PySimulation {
     const Grid& g = model.grid();
     py::array_t<double> out(std::vector<py::ssize_t>{g.nz, g.ny, g.nx});
     double* data = out.mutable_data();
+    const double* u = sim_->state().u.component(c);
+    const std::vector<double>& partition = model.coefficients(c).partition;  // c = P u, per depth (as results.h5)
     const std::size_t plane = g.plane_size();
-    for (int k = 0; k < g.nz; ++k)
-      for (std::size_t n = 0; n < plane; ++n) {
-        const std::size_t cell = std::size_t(k) * plane + n;
-        data[cell] = mesosim::concentration(model, sim_->state(), c, k, cell);
-      }
+    for (int k = 0; k < g.nz; ++k) {
+      const std::size_t offset = std::size_t(k) * plane;
+      for (std::size_t n = 0; n < plane; ++n) data[offset + n] = partition[std::size_t(k)] * u[offset + n];
+    }
     out.attr("flags").attr("writeable") = false;
     return out;
   }
