@@ -173,9 +173,12 @@ class PySimulation {
       use_threads();
       done = sim_->advance_to(target);
     }
-    if (!done) {
+    // A SIGINT just after the last step still counts (and must not leave the stop flag raised).
+    const bool by_sigint = interrupted.exchange(false);
+    if (by_sigint || !done) {
       sim_->clear_stop();
-      if (interrupted.exchange(false)) keyboard_interrupt(sim_->time());
+      if (by_sigint) keyboard_interrupt(sim_->time());
+      throw std::runtime_error("the run stopped early at " + format_day_time(sim_->time()));
     }
   }
 
