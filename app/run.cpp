@@ -281,9 +281,18 @@ int run(const RunOptions& given) {
   }
   if (options.threads > 0) omp_set_num_threads(options.threads);
   const Scenario scenario = resolve_scenario(options, &source);
-  const fs::path out = output_directory(options, scenario);
-  resume.directory = out;
+  options.out = output_directory(options, scenario).string();  // once: the default names the time
+  resume.directory = options.out;
   Simulation sim(scenario, resuming ? &resume : nullptr);  // every check before anything is written
+  return run(sim, options, source, resuming ? &resume : nullptr);
+}
+
+int run(Simulation& sim, const RunOptions& options, const std::string& source, const ResumePoint* resume_point) {
+  const bool resuming = resume_point != nullptr;
+  static const ResumePoint fresh;
+  const ResumePoint& resume = resuming ? *resume_point : fresh;
+  const Scenario& scenario = sim.scenario();
+  const fs::path out = resuming ? resume.directory : output_directory(options, scenario);
   if (!resuming) prepare_output_directory(out, options.force);
   if (resuming && options.threads != resume.checkpoint.count("run.threads"))
     std::fprintf(stderr,

@@ -46,4 +46,10 @@ RunOptions case_options(const std::string& case_file, const RunOptions& given);
 /// 130 / 143 stopped by SIGINT / SIGTERM with a checkpoint written.
 int run(const RunOptions& options);
 
+/// The same for a Simulation built by the caller from resolve_scenario(options, &source) (the
+/// Python module): writes every file `mesosim run` writes into options.out (or the default
+/// directory), with a SIGINT / SIGTERM handler that stops after a whole step and checkpoints.
+/// A fresh run must not have been started; with `resume`, the Simulation was built from it.
+int run(Simulation& sim, const RunOptions& options, const std::string& source, const ResumePoint* resume = nullptr);
+
 }  // namespace mesosim

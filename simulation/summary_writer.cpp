@@ -20,6 +20,28 @@ void SummaryWriter::add(const SeriesRow& row) {
   for (std::size_t c = 0; c < series_.size(); ++c) series_[c].push_back(row.metrics[c]);
 }
 
+json SummaryWriter::figures(const Simulation& sim, int c) const {
+  const TransportState& state = sim.state();
+  const RunFigures f = summarise(of(c));
+  const ComponentMetrics& last = of(c).back();
+  return {{"name", sim.transport().component(c).name},
+          {"injected_kg", state.ledger[c].injected},
+          {"threshold_kg_m3", sim.scenario().target.threshold[c]},
+          {"residence_half_life_s", f.residence_half_life < 0 ? json() : json(f.residence_half_life)},
+          {"systemic_fraction", f.systemic_fraction},
+          {"lymph_fraction", last.to_lymph},
+          {"degraded_fraction", last.degraded},
+          {"out_of_box_fraction", last.out_of_box},
+          {"in_tissue_fraction", last.in_tissue},
+          {"peak_kg_m3", f.peak},
+          {"max_coverage", f.max_coverage},
+          {"coverage_time_s", f.coverage_time},
+          {"time_half_covered_s", f.time_half_covered},
+          {"time_above_threshold_s", f.time_above_threshold},
+          {"final_uniformity_cv", last.uniformity_cv},
+          {"ledger_residual", sim.injection_model().ledger_residual(state, c)}};
+}
+
 void SummaryWriter::finish(const Simulation& sim, ResultsWriter& results, double wall) const {
   const Scenario& scenario = sim.scenario();
   const TransportModel& model = sim.transport();
@@ -65,24 +87,7 @@ void SummaryWriter::finish(const Simulation& sim, ResultsWriter& results, double
   summary << "\ncomponent, residence half-life h, systemic fraction %, peak mg/mL, max coverage %, time above threshold h\n";
   for (int c = 0; c < model.n_components(); ++c) {
     const RunFigures f = summarise(of(c));
-    const ComponentMetrics& last = of(c).back();
-    report["components"].push_back(
-        {{"name", model.component(c).name},
-         {"injected_kg", state.ledger[c].injected},
-         {"threshold_kg_m3", scenario.target.threshold[c]},
-         {"residence_half_life_s", f.residence_half_life < 0 ? json() : json(f.residence_half_life)},
-         {"systemic_fraction", f.systemic_fraction},
-         {"lymph_fraction", last.to_lymph},
-         {"degraded_fraction", last.degraded},
-         {"out_of_box_fraction", last.out_of_box},
-         {"in_tissue_fraction", last.in_tissue},
-         {"peak_kg_m3", f.peak},
-         {"max_coverage", f.max_coverage},
-         {"coverage_time_s", f.coverage_time},
-         {"time_half_covered_s", f.time_half_covered},
-         {"time_above_threshold_s", f.time_above_threshold},
-         {"final_uniformity_cv", last.uniformity_cv},
-         {"ledger_residual", injection_model.ledger_residual(state, c)}});
+    report["components"].push_back(figures(sim, c));
     char half_life[32] = "not reached";
     if (f.residence_half_life >= 0) std::snprintf(half_life, sizeof half_life, "%.2f", f.residence_half_life / 3600);
     char line[256];

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "simulation/results_writer.hpp"
 
 namespace mesosim {
@@ -19,6 +21,9 @@ class SummaryWriter : public Observer {
   void on_output(const Simulation&, const OutputPoint& point) override { add(point.row); }
   /// One output time's metrics (also for the rows read back when resuming).
   void add(const SeriesRow& row);
+  /// Component c's figures of summary.json ("components"), over the output times so far (at
+  /// least one: the start).
+  nlohmann::json figures(const Simulation& sim, int c) const;
   /// Writes the summary of a finished run; `wall`: s of wall time the run took.
   void finish(const Simulation& sim, ResultsWriter& results, double wall) const;
 
