@@ -13,19 +13,14 @@
 
 namespace mesosim {
 
+std::string unit_name(const Dimension& d);
+
 namespace {
 
 std::string number_text(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", value);
   return text;
-}
-
-/// A dimension's unit for readers: SI, with 1/Pa and m^2/(Pa s) for the hydraulics.
-std::string unit_name(const Dimension& d) {
-  if (d == Dimension{1, -1, 2}) return "1/Pa";
-  if (d == Dimension{3, -1, 1}) return "m^2/(Pa s)";
-  return to_string(d);
 }
 
 /// Builds one table entry: P("time.end", ParameterKind::quantity, "meaning").time().required().above(0).
@@ -231,6 +226,12 @@ const Parameter* find_in(const std::string& section, const std::string& key) {
 }
 
 }  // namespace
+
+std::string unit_name(const Dimension& d) {
+  if (d == Dimension{1, -1, 2}) return "1/Pa";
+  if (d == Dimension{3, -1, 1}) return "m^2/(Pa s)";
+  return to_string(d);
+}
 
 const std::vector<Parameter>& parameters() {
   static const std::vector<Parameter> table = build_table();

@@ -56,6 +56,8 @@ const std::vector<Parameter>& parameters();
 /// key the reader asks for is in the table (tests/unit/test_parameters.cpp).
 const Parameter& parameter(const std::string& section, const std::string& key);
 
+/// A dimension's SI unit for users: to_string(), but 1/Pa and m^2/(Pa s) for the hydraulics.
+std::string unit_name(const Dimension& dimension);
 /// The unit of a parameter for users: "m", "1/s", "dimensionless", "whole number", "text", ...
 std::string unit_text(const Parameter& parameter);
 /// Its allowed range for users: "> 0", "[1, 1000]", "(0, 90]", or "" if unbounded.

@@ -37,9 +37,17 @@ class Reader {
       : table_(table), prefix_(std::move(prefix)), file_(file), section_(std::move(section)), record_(record) {}
 
   std::string key_path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+  /// The dotted path of this table in messages, e.g. "injections[0]".
+  const std::string& prefix() const { return prefix_; }
   /// The section of the parameter table this reader's keys belong to.
   const std::string& section() const { return *section_; }
   std::vector<ResolvedKey>* record() const { return record_; }
+  /// Records keys as `prefix`.KEY with `note` after the value (a technique's defaults are
+  /// recorded under the [[injections]] entry they apply to).
+  void record_as(std::string prefix, std::string note) {
+    record_prefix_ = std::move(prefix);
+    record_note_ = std::move(note);
+  }
   /// The table entry of one of this reader's keys.
   const Parameter& entry(const std::string& key) const {
     if (!section_) throw std::logic_error(key_path(key) + ": a reader without a section has no table entries");
@@ -166,7 +174,7 @@ class Reader {
       values.push_back(quantity_of(key, &item, p));
       shown += (shown.empty() ? "[" : ", ") + number_text(values.back());
     }
-    note(key, shown + "] " + to_string(p.dimension), false);
+    note(key, shown + "] " + unit_name(p.dimension), false);
     return values;
   }
 
@@ -223,10 +231,10 @@ class Reader {
   /// Adds a resolved key to the record (once per dotted path).
   void note(const std::string& key, const std::string& value, bool by_default) const {
     if (!record_) return;
-    const std::string path = key_path(key);
+    const std::string path = record_prefix_ ? *record_prefix_ + "." + key : key_path(key);
     for (const ResolvedKey& resolved : *record_)
       if (resolved.key == path) return;
-    record_->push_back({path, value, by_default});
+    record_->push_back({path, value + record_note_, by_default});
   }
 
   long integer_with(const std::string& key, bool has_fallback, long fallback, long minimum, long maximum) {
@@ -251,14 +259,14 @@ class Reader {
     }
     if (!node->is_string()) fail(key, node, "must be a string in quotes");
     std::string value(*node->value<std::string>());
-    if (p) note(key, value, false);
+    if (p && p->key.rfind("presets.", 0) != 0) note(key, value, false);  // not a preset's description or source
     return value;
   }
 
   double quantity_with(const std::string& key, const Parameter& p, std::optional<double> fallback) {
     const toml::node* node = find(key);
     std::string unit;  // appended, not "" + to_string(): GCC 12 warns (-Wrestrict) on that
-    if (!(p.dimension == Dimension::none())) unit.append(" ").append(to_string(p.dimension));
+    if (!(p.dimension == Dimension::none())) unit.append(" ").append(unit_name(p.dimension));
     if (!node) {
       if (!fallback) fail(key, nullptr, "missing; this key is required (" + to_string(p.dimension) + ")");
       if (!p.inherited) note(key, number_text(*fallback) + unit, true);
@@ -274,6 +282,8 @@ class Reader {
   const std::string& file_;
   std::optional<std::string> section_;
   std::vector<ResolvedKey>* record_ = nullptr;
+  std::optional<std::string> record_prefix_;
+  std::string record_note_;
   std::set<std::string> known_;
 };
 

@@ -270,6 +270,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     try {
       technique.emplace(preset_table("technique", name), "technique " + name, technique_file, "presets.technique",
                         entry.record());
+      technique->record_as(entry.prefix(), " (technique " + name + ")");
     } catch (const InputError& e) {
       entry.fail("technique", entry.find("technique"), e.what());
     }
@@ -368,6 +369,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     if (preset)
       preset_reader.emplace(*preset, technique->key_path(name), technique_file, technique->section() + "." + name,
                             entry.record());
+    if (preset) preset_reader->record_as(entry.key_path(name), " (" + technique->prefix() + ")");
     LayeredKeys sub{own_reader ? &*own_reader : nullptr, preset_reader ? &*preset_reader : nullptr};
     read(sub);
     if (own_reader) own_reader->finish();
