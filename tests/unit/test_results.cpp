@@ -28,19 +28,8 @@ class ResultsTest : public ::testing::Test {
                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
     fs::create_directories(dir);
-    grid.nx = 6;
-    grid.ny = 5;
-    grid.nz = 4;
-    grid.hx = 1e-4;
-    grid.hz = 2e-4;
-    Tissue tissue;
-    tissue.layers = {Layer{"upper", 3e-4, 0.3}, Layer{"lower", 5e-4, 0.2}};
-    Component drug = testing::uniform_component(2, 1e-10, 1e-4);
-    drug.name = "drug a";
-    Component other = testing::uniform_component(2, 2e-10);
-    other.name = "other/b";
-    other.in_layer[1].partition = 2.0;
-    model = std::make_unique<TransportModel>(grid, Boundaries{}, tissue, std::vector<Component>{drug, other});
+    model = testing::two_layer_model();
+    grid = model->grid();
     state = TransportState(*model);
     for (int c = 0; c < 2; ++c)
       for (std::size_t n = 0; n < grid.n_cells(); ++n) state.u(c, n) = 1.0 + double(n) / 7.0 + 0.1 * c;
@@ -257,6 +246,40 @@ TEST_F(ResultsTest, AnOldPositionalCheckpointIsReadUnderTheNewNames) {
   EXPECT_EQ(read.count("darcy.fluid_steps"), 117);
   EXPECT_EQ(read.count("results.rows/bleb"), 150);
   EXPECT_FALSE(read.has("darcy.stats.pressure_seconds"));  // absent then: the model starts it at 0
+}
+
+TEST_F(ResultsTest, ADatasetClaimingMoreThanTheFileHoldsIsRefusedBeforeAllocating) {
+  // A damaged dimension (found by tests/fuzz/fuzz_results: std::length_error escaped the reader
+  // and the program aborted). Here a chunked dataset of 2^40 values with no chunk written: the
+  // file is a few kB, the claim 8 TB.
+  const std::string path = (dir / "claims.h5").string();
+  {
+    h5::File file(path, h5::Mode::create_truncate);
+    const hsize_t dims = hsize_t(1) << 40, chunk = 1024;
+    const h5::Handle space(H5Screate_simple(1, &dims, nullptr));
+    const h5::Handle properties(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(properties.id(), 1, &chunk);
+    const h5::Handle dataset(H5Dcreate2(file.id(), "/huge", H5T_NATIVE_DOUBLE, space.id(), H5P_DEFAULT,
+                                        properties.id(), H5P_DEFAULT));
+    ASSERT_TRUE(dataset.valid());
+  }
+  const h5::File file(path, h5::Mode::read_only);
+  try {
+    h5::read_doubles(file, "/huge");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("more than the file can hold"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ResultsTest, NewFilesCarryMetadataChecksums) {
+  // Superblock version 2 or later (HDF5 1.8 format): HDF5 checks a checksum on every piece of
+  // metadata it reads, so a damaged header is refused rather than parsed.
+  { ResultsFile results(dir, *model, description(), {}, false); }
+  const h5::File file((dir / "results.h5").string(), h5::Mode::read_only);
+  H5F_info2_t info;
+  ASSERT_GE(H5Fget_info2(file.id(), &info), 0);
+  EXPECT_GE(info.super.version, 2u);
 }
 
 TEST_F(ResultsTest, DamagedFilesGiveClearErrors) {
