@@ -330,7 +330,7 @@ std::string describe_keys_markdown() {
       title = "`" + title.substr(0, in) + "` in `" + title.substr(in + 4) + "`";
     else if (!section.empty())
       title = "`" + title + "`";
-    out << (out.tellp() > 0 ? "\n" : "") << "#### " << title << "\n\n"
+    out << (out.tellp() > 0 ? "\n" : "") << "### " << title << "\n\n"
         << "| key | unit | default | range | meaning |\n|---|---|---|---|---|\n";
     for (const Parameter* p : keys)
       out << "| `" << p->key.substr(section.empty() ? 0 : section.size() + 1) << "` | "
