@@ -44,9 +44,14 @@ struct P {
       p.default_text += " " + unit_name(p.dimension);
     return *this;
   }
-  P& text(std::string v, std::string shown) { return p.text_default = std::move(v), p.default_text = std::move(shown), *this; }
+  P& text(std::string v, std::string shown) {
+    p.text_default = std::move(v);
+    p.default_text = std::move(shown);
+    p.sentinel_default = true;
+    return *this;
+  }
   P& text(std::string v) { return p.default_text = "\"" + v + "\"", p.text_default = std::move(v), *this; }
-  P& shown(std::string text) { return p.default_text = std::move(text), *this; }  ///< after value(): a sentinel's meaning
+  P& shown(std::string text) { return p.default_text = std::move(text), p.sentinel_default = true, *this; }  ///< after value(): a sentinel's meaning
   P& required(std::string shown = "required") { return p.default_text = std::move(shown), *this; }
   P& inherit(std::string shown) { return p.inherited = true, p.default_text = std::move(shown), *this; }
   P& above(double v) { return p.minimum = v, p.exclusive_minimum = true, *this; }

@@ -38,6 +38,8 @@ struct Parameter {
   std::optional<std::string> text_default;
   bool inherited = false;               ///< the default comes from elsewhere (a preset, the technique, the file name)
   std::string default_text;             ///< the default for readers: "required", "1 h", "the preset's", ...
+  bool sentinel_default = false;        ///< the default value stands for default_text (0: the geometric
+                                        ///< schedule), so `check` shows default_text
   double minimum = -INFINITY;
   bool exclusive_minimum = false;
   double maximum = INFINITY;

@@ -90,11 +90,14 @@ class Reader {
   }
 
   /// A string whose default `fallback` comes from elsewhere (a preset, the file name); in a
-  /// reader with a section the table must say the default is inherited.
-  std::string text(const std::string& key, const std::optional<std::string>& fallback) {
+  /// reader with a section the table must say the default is inherited. A default taken is
+  /// recorded with `source` ("from lateral"), or not at all if `source` is empty.
+  std::string text(const std::string& key, const std::optional<std::string>& fallback, const std::string& source = "") {
     const Parameter* p = section_ ? &entry(key) : nullptr;
     if (p && !p->inherited) throw std::logic_error(key_path(key) + ": the table gives its default; call text(key)");
-    return text_with(key, p, fallback);
+    const std::string value = text_with(key, p, fallback);
+    if (!source.empty() && !table_.contains(key)) note(key, value + " (" + source + ")", true);
+    return value;
   }
 
   /// A quantity with a unit ("3 mm"), converted to SI; dimensionless quantities may be bare numbers.
@@ -106,10 +109,14 @@ class Reader {
   }
 
   /// The same with a default from elsewhere (the preset's, the component's); the table must say so.
-  double quantity(const std::string& key, double inherited) {
+  /// A default taken is recorded with `source`, or not at all if `source` is empty (a component's
+  /// per-layer values, which `check` lists by layer).
+  double quantity(const std::string& key, double inherited, const std::string& source = "") {
     const Parameter& p = entry(key);
     if (!p.inherited) throw std::logic_error(key_path(key) + ": the table gives its default; call quantity(key)");
-    return quantity_with(key, p, inherited);
+    const double value = quantity_with(key, p, inherited);
+    if (!source.empty() && !table_.contains(key)) note(key, number_text(value) + unit_of(p) + " (" + source + ")", true);
+    return value;
   }
 
   /// One quantity of the dimension and bounds of `p` at `node`, named `key` in messages.
@@ -254,7 +261,7 @@ class Reader {
     const toml::node* node = find(key);
     if (!node) {
       if (!fallback) fail(key, nullptr, "missing; this key is required");
-      if (p && !p->inherited) note(key, *fallback, true);
+      if (p && !p->inherited) note(key, p->sentinel_default ? p->default_text : *fallback, true);
       return *fallback;
     }
     if (!node->is_string()) fail(key, node, "must be a string in quotes");
@@ -263,17 +270,22 @@ class Reader {
     return value;
   }
 
-  double quantity_with(const std::string& key, const Parameter& p, std::optional<double> fallback) {
-    const toml::node* node = find(key);
+  /// " m", " 1/Pa", or "" for a dimensionless parameter.
+  static std::string unit_of(const Parameter& p) {
     std::string unit;  // appended, not "" + to_string(): GCC 12 warns (-Wrestrict) on that
     if (!(p.dimension == Dimension::none())) unit.append(" ").append(unit_name(p.dimension));
+    return unit;
+  }
+
+  double quantity_with(const std::string& key, const Parameter& p, std::optional<double> fallback) {
+    const toml::node* node = find(key);
     if (!node) {
       if (!fallback) fail(key, nullptr, "missing; this key is required (" + to_string(p.dimension) + ")");
-      if (!p.inherited) note(key, number_text(*fallback) + unit, true);
+      if (!p.inherited) note(key, p.sentinel_default ? p.default_text : number_text(*fallback) + unit_of(p), true);
       return *fallback;
     }
     const double value = quantity_of(key, node, p);
-    note(key, number_text(value) + unit, false);
+    note(key, number_text(value) + unit_of(p), false);
     return value;
   }
 

@@ -40,7 +40,7 @@ namespace {
 /// A boundary condition by name; `inherited`: the default of a key whose table default is another
 /// key's (x_low ... from lateral).
 BoundaryKind boundary_of(Reader& reader, const std::string& key, std::optional<BoundaryKind> inherited = std::nullopt) {
-  const std::string name = inherited ? reader.text(key, std::string(to_string(*inherited))) : reader.text(key);
+  const std::string name = inherited ? reader.text(key, std::string(to_string(*inherited)), "from lateral") : reader.text(key);
   try {
     return parse_boundary_kind(name);
   } catch (const InputError& e) {
@@ -286,7 +286,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     try {
       p.kind = parse_pattern_kind(name);
     } catch (const InputError& e) {
-      const std::string suggestion = closest(name, {"point", "square", "hex", "line", "list"});
+      const std::string suggestion = closest(name, reader.entry("pattern").choices);
       reader.fail("pattern", reader.find("pattern"),
                   std::string(e.what()) + (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
     }
@@ -389,10 +389,13 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
   base.entry = entry_index;
   base.volume = keys.from("volume").quantity("volume");
   base.reservoir = entry.text("reservoir");
-  if (!allows(entry.entry("reservoir"), base.reservoir))
-    entry.fail("reservoir", entry.find("reservoir"), "'" + base.reservoir + "' is not a reservoir model; choose \"instant\" "
-                                                     "(the cocktail appears around the tip) or \"darcy\" (pushed in by "
-                                                     "interstitial flow, see docs/bleb.md)");
+  if (const Parameter& reservoir = entry.entry("reservoir"); !allows(reservoir, base.reservoir)) {
+    std::string names;
+    for (std::size_t n = 0; n < reservoir.choices.size(); ++n)
+      names += (n == 0 ? "\"" : n + 1 == reservoir.choices.size() ? " or \"" : ", \"") + reservoir.choices[n] + "\"";
+    entry.fail("reservoir", entry.find("reservoir"), "'" + base.reservoir + "' is not a reservoir model; choose " + names +
+                                                     " (" + reservoir.meaning + "; docs/bleb.md)");
+  }
   if (entry.has("rate") && base.reservoir != "darcy")
     entry.fail("rate", entry.find("rate"), "a flow rate applies to reservoir = \"darcy\" only (an instant deposit has none)");
   if (base.reservoir == "darcy") base.rate = entry.quantity("rate");  // default 0.01 mL/s: 0.05 mL over 5 s by hand [E]
@@ -492,7 +495,7 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
 
   std::vector<ResolvedKey>* record = &scenario.resolved;
   Reader root(document, "", scenario.file, "", record);
-  scenario.name = root.text("name", std::filesystem::path(path).stem().string());
+  scenario.name = root.text("name", std::filesystem::path(path).stem().string(), "the file name");
 
   // [domain]
   const toml::table* domain_table = root.table("domain");
@@ -574,14 +577,15 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
       } catch (const InputError& e) {
         reader.fail("preset", reader.find("preset"), e.what());
       }
-      component.name = reader.text("name", component.name);
+      component.name = reader.text("name", component.name, "the preset's");
     } else {
       component.name = reader.text("name", std::nullopt);
       component.in_layer.assign(scenario.tissue.layers.size(), SoluteInLayer{});
     }
     // A molecular weight (the preset's or the component's own) splits a total k_clearance between
     // blood and lymph (Supersaxo 1990); explicit k_blood / k_lymph win.
-    component.molecular_weight = reader.quantity("molecular_weight", component.molecular_weight);
+    component.molecular_weight = reader.quantity("molecular_weight", component.molecular_weight,
+                                                 reader.has("preset") ? "the preset's" : "not given");
     std::optional<double> share;
     if (component.molecular_weight > 0.0) share = lymph_share(component.molecular_weight * 1e3);
     for (SoluteInLayer& in_layer : component.in_layer) in_layer = read_solute(reader, in_layer, share);
@@ -605,8 +609,10 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   // [sessions]: the whole injection plan repeated `count` times, `interval` apart
   int n_sessions = 1;
   double session_interval = 0.0;
-  if (const toml::table* sessions_table = root.table("sessions")) {
-    Reader sessions(*sessions_table, "sessions", scenario.file, "sessions", record);
+  static const toml::table empty;  // an absent optional table: its keys' defaults, recorded for check
+  {
+    const toml::table* sessions_table = root.table("sessions");
+    Reader sessions(sessions_table ? *sessions_table : empty, "sessions", scenario.file, "sessions", record);
     n_sessions = int(sessions.integer("count"));
     if (n_sessions > 1 || sessions.has("interval")) session_interval = sessions.quantity("interval");
     sessions.finish();
@@ -667,7 +673,6 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   // injection, threshold per component (default 1 % of its highest syringe concentration).
   {
     const toml::table* metrics_table = root.table("metrics");
-    static const toml::table empty;
     Reader metrics(metrics_table ? *metrics_table : empty, "metrics", scenario.file, "metrics", record);
     for (const Injection& injection : scenario.injections) scenario.target.centres.emplace_back(injection.x, injection.y);
     scenario.target.radius = metrics.quantity("treated_radius");
@@ -696,21 +701,21 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
     for (std::size_t c = 0; c < scenario.components.size(); ++c) {
       double highest = 0.0;
       for (const Injection& injection : scenario.injections) highest = std::max(highest, injection.concentration[c]);
-      scenario.target.threshold.push_back(threshold_reader.quantity(scenario.components[c].name, 0.01 * highest));
+      scenario.target.threshold.push_back(threshold_reader.quantity(scenario.components[c].name, 0.01 * highest,
+                                                                    "1 % of its highest syringe concentration"));
     }
     threshold_reader.finish();
     metrics.finish();
   }
 
   // [output]
-  if (const toml::table* output_table = root.table("output")) {
-    Reader output(*output_table, "output", scenario.file, "output", record);
+  {
+    const toml::table* output_table = root.table("output");
+    Reader output(output_table ? *output_table : empty, "output", scenario.file, "output", record);
     scenario.output_directory = output.text("directory");
-    if (output.has("interval")) {
-      if (time_table->contains("output_interval"))
-        output.fail("interval", output.find("interval"), "given twice: also as [time] output_interval (its older name); keep one");
-      scenario.output_interval = output.quantity("interval", scenario.output_interval);
-    }
+    if (output.has("interval") && time_table->contains("output_interval"))
+      output.fail("interval", output.find("interval"), "given twice: also as [time] output_interval (its older name); keep one");
+    scenario.output_interval = output.quantity("interval", scenario.output_interval, "[time] output_interval");
     scenario.snapshot_interval = output.quantity("snapshot_interval");
     scenario.checkpoint_interval = output.quantity("checkpoint_interval");
     output.finish();

@@ -12,6 +12,7 @@
 #include "models/error.hpp"
 #include "scenarios/parameters.hpp"
 #include "scenarios/scenario.hpp"
+#include "simulation/injection_registry.hpp"
 
 namespace mesosim {
 namespace {
@@ -187,6 +188,21 @@ TEST(Parameters, CheckListsEveryResolvedKeyFromTheTableWithItsDefault) {
   EXPECT_EQ(resolved["cocktails.mix.drug"].value, "5 kg/m^3");
   EXPECT_TRUE(resolved.count("injections[0].needle_angle"));
   EXPECT_FALSE(resolved.count("injections[0].spacing"));  // a point pattern reads no spacing
+}
+
+// scenarios/ cannot see the registry (simulation/ depends on it), so the reader checks `reservoir`
+// against the table's choices and this pins them to the registered models, in their order.
+TEST(Parameters, ReservoirChoicesAreTheRegisteredInjectionModels) {
+  std::vector<std::string> registered;
+  for (const InjectionModelType& type : injection_model_types()) registered.push_back(type.name);
+  EXPECT_EQ(parameter("injections", "reservoir").choices, registered);
+  for (const std::string& name : registered) {
+    EXPECT_EQ(error_of({"injections.0.reservoir=" + name}), "") << name;
+  }
+  const std::string message = error_of({"injections.0.reservoir=bleb"});
+  EXPECT_NE(message.find("injections[0].reservoir: 'bleb' is not a reservoir model; choose \"instant\" or \"darcy\" ("),
+            std::string::npos)
+      << message;
 }
 
 TEST(Parameters, DescribeKeysHasOneRowPerEntry) {
