@@ -44,7 +44,7 @@ struct Parameter {
   bool exclusive_minimum = false;
   double maximum = INFINITY;
   bool exclusive_maximum = false;
-  std::string maximum_message;          ///< replaces "value V must be <= M" when the maximum is exceeded
+  std::string maximum_message;          ///< replaces "value V (SI) must be <= M" when the maximum is exceeded ("(got V)" follows)
   std::vector<std::string> choices;     ///< choice: the allowed names
   std::string meaning;                  ///< one line for users
 };

@@ -145,7 +145,9 @@ class Reader {
     if (p.exclusive_maximum ? !(value < p.maximum) : !(value <= p.maximum)) {
       std::ostringstream msg;
       msg << "value " << value << " (SI) must be " << (p.exclusive_maximum ? "< " : "<= ") << p.maximum;
-      fail(key, node, p.maximum_message.empty() ? msg.str() : p.maximum_message);
+      std::ostringstream got;
+      got << p.maximum_message << " (got " << value << ")";
+      fail(key, node, p.maximum_message.empty() ? msg.str() : got.str());
     }
     return value;
   }

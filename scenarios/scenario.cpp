@@ -394,7 +394,7 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     for (std::size_t n = 0; n < reservoir.choices.size(); ++n)
       names += (n == 0 ? "\"" : n + 1 == reservoir.choices.size() ? " or \"" : ", \"") + reservoir.choices[n] + "\"";
     entry.fail("reservoir", entry.find("reservoir"), "'" + base.reservoir + "' is not a reservoir model; choose " + names +
-                                                     " (" + reservoir.meaning + "; docs/bleb.md)");
+                                                     " (" + reservoir.meaning + "; see docs/bleb.md)");
   }
   if (entry.has("rate") && base.reservoir != "darcy")
     entry.fail("rate", entry.find("rate"), "a flow rate applies to reservoir = \"darcy\" only (an instant deposit has none)");
