@@ -8,6 +8,7 @@
 //   mesosim sweep SWEEP.toml [--out DIR] [--jobs N] [--threads-per-job M] [--shard i/N] [--resume]
 //                [--dry-run] [--gather [--from DIR]...]
 //   mesosim presets [tissue|component|technique [NAME]]
+//   mesosim describe keys [--markdown]   (every scenario key: unit, default, range, meaning)
 //   mesosim render DIR [--view section,top,3d,plots] [--component NAME|all] [--times "0 h,1 d"] [--movie] (app/render.hpp)
 //   mesosim view DIR [--out FILE] [--component NAME]   (one HTML page for a browser, app/view.hpp)
 //   mesosim --version
@@ -34,6 +35,7 @@
 #include "simulation/injection_registry.hpp"
 #include "scenarios/deposit_report.hpp"
 #include "models/error.hpp"
+#include "scenarios/parameters.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/units.hpp"
 #include "solver/integrator.hpp"
@@ -98,6 +100,7 @@ int check(const RunOptions& options) {
     std::printf("; adaptive tolerance %.1e: typically a few hundred steps\n", scenario.integrator.tolerance);
   else
     std::printf("; %.0f fixed steps\n", std::ceil(scenario.end_time / integrator.next_step()));
+  std::printf("%s", describe_resolved(scenario.resolved).c_str());
   return 0;
 }
 
@@ -186,6 +189,13 @@ int main(int argc, char** argv) {
   CLI::App* presets_command = app.add_subcommand("presets", "List presets (tissue, component, technique) with their values and sources");
   presets_command->add_option("kind", preset_kind, "tissue, component or technique");
   presets_command->add_option("name", preset_name, "One preset");
+  std::string describe_what;
+  bool describe_markdown = false;
+  CLI::App* describe_command =
+      app.add_subcommand("describe", "Describe the scenario format: `describe keys` lists every key with unit, default and range");
+  describe_command->add_option("what", describe_what, "keys")->required()->check(CLI::IsMember({"keys"}));
+  describe_command->add_flag("--markdown", describe_markdown,
+                             "The markdown tables of docs/scenario-reference.md (scripts/gen-docs writes them there)");
   RenderOptions render_options;
   CLI::App* render_command = add_render_command(app, render_options);
   ViewOptions view_options;
@@ -197,6 +207,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (presets_command->parsed()) return presets(preset_kind, preset_name);
+    if (describe_command->parsed())
+      return std::printf("%s", (describe_markdown ? describe_keys_markdown() : describe_keys()).c_str()) < 0 ? 4 : 0;
     if (sweep_command->parsed()) return run_sweep(sweep_options);
     if (render_command->parsed()) return render(render_options);
     if (view_command->parsed()) return view(view_options);

@@ -65,14 +65,14 @@ std::vector<std::string> preset_names(const std::string& kind) {
 Tissue tissue_preset(const std::string& name) {
   const toml::table& table = preset_table("tissue", name);
   const std::string file = "models/presets/tissues.toml";
-  Reader reader(table, name, file);
-  reader.text("description", std::string());
+  Reader reader(table, name, file, "presets.tissue");
+  reader.text("description");
   const toml::array* layers = reader.array_of_tables("layers");
   if (!layers) reader.fail("layers", nullptr, "missing in the preset");
   Tissue tissue;
   std::size_t index = 0;
   for (const toml::node& item : *layers) {
-    Reader layer_reader(*item.as_table(), name + ".layers[" + std::to_string(index++) + "]", file);
+    Reader layer_reader(*item.as_table(), name + ".layers[" + std::to_string(index++) + "]", file, "presets.tissue.layers");
     const Layer layer = read_layer(layer_reader);
     layer_reader.text("source");
     layer_reader.finish();
@@ -85,18 +85,19 @@ Tissue tissue_preset(const std::string& name) {
 Component component_preset(const std::string& name, const Tissue& tissue) {
   const toml::table& table = preset_table("component", name);
   const std::string file = "models/presets/components.toml";
-  Reader reader(table, name, file);
-  reader.text("description", std::string());
+  Reader reader(table, name, file, "presets.component");
+  reader.text("description");
   reader.text("source");
-  const double molecular_weight = reader.quantity("molecular_weight", Dimension::of_molar_mass(), std::nullopt, 0.0, true);
+  const double molecular_weight = reader.quantity("molecular_weight");
   const double share = lymph_share(molecular_weight * 1e3);  // kg/mol -> Da
   const SoluteInLayer base = read_solute(reader, SoluteInLayer{}, share);
   Component component{name, std::vector<SoluteInLayer>(tissue.layers.size(), base), molecular_weight};
   if (const toml::table* layers = reader.table("layers")) {
-    Reader layers_reader(*layers, name + ".layers", file);
+    Reader layers_reader(*layers, name + ".layers", file, "presets.component.layers");
     for (std::size_t n = 0; n < tissue.layers.size(); ++n)
       if (const toml::table* override_table = layers_reader.table(tissue.layers[n].name)) {
-        Reader layer_reader(*override_table, name + ".layers." + tissue.layers[n].name, file);
+        Reader layer_reader(*override_table, name + ".layers." + tissue.layers[n].name, file,
+                            "presets.component.layers.<layer>");
         component.in_layer[n] = read_solute(layer_reader, base, share);
         layer_reader.finish();
       }

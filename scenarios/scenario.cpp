@@ -37,9 +37,10 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 namespace {
 
-BoundaryKind boundary_of(Reader& reader, const std::string& key, BoundaryKind fallback) {
-  if (!reader.has(key)) return fallback;
-  const std::string name = reader.text(key);
+/// A boundary condition by name; `inherited`: the default of a key whose table default is another
+/// key's (x_low ... from lateral).
+BoundaryKind boundary_of(Reader& reader, const std::string& key, std::optional<BoundaryKind> inherited = std::nullopt) {
+  const std::string name = inherited ? reader.text(key, std::string(to_string(*inherited)), "from lateral") : reader.text(key);
   try {
     return parse_boundary_kind(name);
   } catch (const InputError& e) {
@@ -252,6 +253,11 @@ std::string closest(const std::string& name, const std::vector<std::string>& nam
   return best;
 }
 
+/// Whether `name` is one of a choice key's names.
+bool allows(const Parameter& parameter, const std::string& name) {
+  return std::find(parameter.choices.begin(), parameter.choices.end(), name) != parameter.choices.end();
+}
+
 /// Reads one [[injections]] entry (with its technique's defaults), expands its pattern over the
 /// sessions and appends every deposit to `scenario.injections`; every tip and track end must lie
 /// in the block, else an InputError names the key, the point, its coordinates and the fix.
@@ -262,11 +268,13 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
   if (entry.has("technique")) {
     const std::string name = entry.text("technique");
     try {
-      technique.emplace(preset_table("technique", name), "technique " + name, technique_file);
+      technique.emplace(preset_table("technique", name), "technique " + name, technique_file, "presets.technique",
+                        entry.record());
+      technique->record_as(entry.prefix(), " (technique " + name + ")");
     } catch (const InputError& e) {
       entry.fail("technique", entry.find("technique"), e.what());
     }
-    technique->text("description", std::string());
+    technique->text("description");
     technique->text("source");
   }
   LayeredKeys keys{&entry, technique ? &*technique : nullptr};
@@ -274,11 +282,11 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
   Pattern p;
   {
     Reader& reader = keys.from("pattern");
-    const std::string name = reader.text("pattern", std::string("point"));
+    const std::string name = reader.text("pattern");
     try {
       p.kind = parse_pattern_kind(name);
     } catch (const InputError& e) {
-      const std::string suggestion = closest(name, {"point", "square", "hex", "line", "list"});
+      const std::string suggestion = closest(name, reader.entry("pattern").choices);
       reader.fail("pattern", reader.find("pattern"),
                   std::string(e.what()) + (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
     }
@@ -303,10 +311,8 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
                  std::string("does not apply to pattern \"") + to_string(p.kind) + "\"; it takes " + takes[int(p.kind)]);
     if (!applies && technique) technique->has(pattern_key.key);  // a technique's default for other patterns
   }
-  const Dimension length = Dimension::of_length();
-  constexpr long max_points = 100000;  // per row, column or line; the expanded total is capped below
   if (p.kind != PatternKind::list) {
-    const std::vector<double> position = keys.from("position").quantities("position", length, 2);
+    const std::vector<double> position = keys.from("position").quantities("position");
     p.centre_x = position[0];
     p.centre_y = position[1];
   }
@@ -315,13 +321,13 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     if (!reader.has("spacing"))
       reader.fail("spacing", nullptr, std::string("missing; a ") + to_string(p.kind) +
                                           " pattern needs the distance between neighbouring points, e.g. spacing = \"3 mm\"");
-    p.spacing = reader.quantity("spacing", length, std::nullopt, 0.0, true);
+    p.spacing = reader.quantity("spacing");
   }
   if (p.kind == PatternKind::square || p.kind == PatternKind::hex) {
-    p.n_rows = int(keys.from("rows").integer("rows", std::nullopt, 1, max_points));
-    p.n_columns = int(keys.from("columns").integer("columns", std::nullopt, 1, max_points));
+    p.n_rows = int(keys.from("rows").integer("rows"));
+    p.n_columns = int(keys.from("columns").integer("columns"));
     Reader& reader = keys.from("order");
-    const std::string order = reader.text("order", std::string("rows"));
+    const std::string order = reader.text("order");
     try {
       p.order = parse_pattern_order(order);
     } catch (const InputError& e) {
@@ -329,8 +335,8 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     }
   }
   if (p.kind == PatternKind::line) {
-    p.n_points = int(keys.from("count").integer("count", std::nullopt, 1, max_points));
-    p.direction = keys.from("direction").quantity("direction", Dimension::none(), 0.0);
+    p.n_points = int(keys.from("count").integer("count"));
+    p.direction = keys.from("direction").quantity("direction");
   }
   if (p.kind == PatternKind::list) {
     Reader& reader = keys.from("points");
@@ -343,21 +349,15 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
       const toml::array* pair = points->get(n)->as_array();
       if (!pair || pair->size() != 2)
         reader.fail(key, points->get(n), "must be a pair of lengths [\"x\", \"y\"], e.g. [\"10 mm\", \"12 mm\"]");
-      p.points.push_back({reader.quantity_of(key, pair->get(0), length, -INFINITY, false),
-                          reader.quantity_of(key, pair->get(1), length, -INFINITY, false)});
+      p.points.push_back({reader.quantity_of(key, pair->get(0), reader.entry("points")),
+                          reader.quantity_of(key, pair->get(1), reader.entry("points"))});
     }
   }
-  p.depth = keys.from("depth").quantity("depth", length, std::nullopt, 0.0, true);
-  p.start = keys.from("time").quantity("time", Dimension::of_time(), 0.0, 0.0);
-  p.interval = keys.from("interval").quantity("interval", Dimension::of_time(), 0.0, 0.0);
-  {
-    Reader& reader = keys.from("needle_angle");
-    p.needle_angle = reader.quantity("needle_angle", Dimension::none(), 90.0, 0.0, true);
-    if (p.needle_angle > 90.0)
-      reader.fail("needle_angle", reader.find("needle_angle"),
-                  "is in degrees from the skin surface: more than 0, at most 90 (perpendicular)");
-  }
-  p.needle_direction = keys.from("needle_direction").quantity("needle_direction", Dimension::none(), 0.0);
+  p.depth = keys.from("depth").quantity("depth");
+  p.start = keys.from("time").quantity("time");
+  p.interval = keys.from("interval").quantity("interval");
+  p.needle_angle = keys.from("needle_angle").quantity("needle_angle");
+  p.needle_direction = keys.from("needle_direction").quantity("needle_direction");
 
   // jitter = { lateral, depth, seed } and retrotracing = { length, deposits }, key by key
   auto sub_table = [&](const std::string& name, const auto& read) {
@@ -365,38 +365,40 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     const toml::table* preset = technique ? technique->table(name) : nullptr;
     if (!own && !preset) return;
     std::optional<Reader> own_reader, preset_reader;
-    if (own) own_reader.emplace(*own, entry.key_path(name), scenario.file);
-    if (preset) preset_reader.emplace(*preset, technique->key_path(name), technique_file);
+    if (own) own_reader.emplace(*own, entry.key_path(name), scenario.file, entry.section() + "." + name, entry.record());
+    if (preset)
+      preset_reader.emplace(*preset, technique->key_path(name), technique_file, technique->section() + "." + name,
+                            entry.record());
+    if (preset) preset_reader->record_as(entry.key_path(name), " (" + technique->prefix() + ")");
     LayeredKeys sub{own_reader ? &*own_reader : nullptr, preset_reader ? &*preset_reader : nullptr};
     read(sub);
     if (own_reader) own_reader->finish();
     if (preset_reader) preset_reader->finish();
   };
   sub_table("jitter", [&](LayeredKeys& sub) {
-    p.jitter.lateral = sub.from("lateral").quantity("lateral", length, 0.0, 0.0);
-    p.jitter.depth = sub.from("depth").quantity("depth", length, 0.0, 0.0);
-    p.jitter.seed = std::uint64_t(sub.from("seed").integer("seed", 0, 0));
+    p.jitter.lateral = sub.from("lateral").quantity("lateral");
+    p.jitter.depth = sub.from("depth").quantity("depth");
+    p.jitter.seed = std::uint64_t(sub.from("seed").integer("seed"));
   });
   sub_table("retrotracing", [&](LayeredKeys& sub) {
-    p.retrotracing.length = sub.from("length").quantity("length", length, std::nullopt, 0.0, true);
-    p.retrotracing.n_deposits = int(sub.from("deposits").integer("deposits", std::nullopt, 1, 1000));
+    p.retrotracing.length = sub.from("length").quantity("length");
+    p.retrotracing.n_deposits = int(sub.from("deposits").integer("deposits"));
   });
 
   Injection base;
   base.entry = entry_index;
-  base.volume = keys.from("volume").quantity("volume", Dimension::of_volume(), std::nullopt, 0.0, true);
-  base.reservoir = entry.text("reservoir", std::string("darcy"));
-  if (base.reservoir != "instant" && base.reservoir != "darcy")
-    entry.fail("reservoir", entry.find("reservoir"), "'" + base.reservoir + "' is not a reservoir model; choose \"instant\" "
-                                                     "(the cocktail appears around the tip) or \"darcy\" (pushed in by "
-                                                     "interstitial flow, see docs/bleb.md)");
-  if (entry.has("rate")) {
-    if (base.reservoir != "darcy")
-      entry.fail("rate", entry.find("rate"), "a flow rate applies to reservoir = \"darcy\" only (an instant deposit has none)");
-    base.rate = entry.quantity("rate", Dimension::of_flow(), std::nullopt, 0.0, true);
-  } else if (base.reservoir == "darcy") {
-    base.rate = 0.01e-6;  // 0.01 mL/s: a 0.05 mL point over 5 s by hand [E]
+  base.volume = keys.from("volume").quantity("volume");
+  base.reservoir = entry.text("reservoir");
+  if (const Parameter& reservoir = entry.entry("reservoir"); !allows(reservoir, base.reservoir)) {
+    std::string names;
+    for (std::size_t n = 0; n < reservoir.choices.size(); ++n)
+      names += (n == 0 ? "\"" : n + 1 == reservoir.choices.size() ? " or \"" : ", \"") + reservoir.choices[n] + "\"";
+    entry.fail("reservoir", entry.find("reservoir"), "'" + base.reservoir + "' is not a reservoir model; choose " + names +
+                                                     " (" + reservoir.meaning + "; see docs/bleb.md)");
   }
+  if (entry.has("rate") && base.reservoir != "darcy")
+    entry.fail("rate", entry.find("rate"), "a flow rate applies to reservoir = \"darcy\" only (an instant deposit has none)");
+  if (base.reservoir == "darcy") base.rate = entry.quantity("rate");  // default 0.01 mL/s: 0.05 mL over 5 s by hand [E]
   base.cocktail = entry.text("cocktail");
   const toml::table* cocktail = cocktails ? cocktails->get_as<toml::table>(base.cocktail) : nullptr;
   if (!cocktail) {
@@ -406,9 +408,9 @@ void read_injection_entry(Reader& entry, int entry_index, const toml::table* coc
     entry.fail("cocktail", entry.find("cocktail"),
                "no cocktail named '" + base.cocktail + "' in [cocktails]" + (names.empty() ? "" : "; defined: " + names));
   }
-  Reader cocktail_reader(*cocktail, "cocktails." + base.cocktail, scenario.file);
+  Reader cocktail_reader(*cocktail, "cocktails." + base.cocktail, scenario.file, "cocktails.<cocktail>", entry.record());
   for (const Component& component : scenario.components)
-    base.concentration.push_back(cocktail_reader.quantity(component.name, Dimension::of_concentration(), 0.0, 0.0));
+    base.concentration.push_back(cocktail_reader.quantity(component.name));
   cocktail_reader.finish();
   if (technique) technique->finish();
   entry.finish();
@@ -491,21 +493,22 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   scenario.file = path;
   for (const std::string& assignment : overrides) apply_override(document, assignment);
 
-  Reader root(document, "", scenario.file);
-  scenario.name = root.text("name", std::filesystem::path(path).stem().string());
+  std::vector<ResolvedKey>* record = &scenario.resolved;
+  Reader root(document, "", scenario.file, "", record);
+  scenario.name = root.text("name", std::filesystem::path(path).stem().string(), "the file name");
 
   // [domain]
   const toml::table* domain_table = root.table("domain");
   if (!domain_table) root.fail("domain", nullptr, "missing; a scenario needs a [domain] with size and cell");
-  Reader domain(*domain_table, "domain", scenario.file);
-  const std::vector<double> size = domain.quantities("size", Dimension::of_length(), 3);
+  Reader domain(*domain_table, "domain", scenario.file, "domain", record);
+  const std::vector<double> size = domain.quantities("size");
   double hx = 0, hz = 0;
   if (const toml::node* cell = domain.find("cell"); cell && cell->is_array()) {
-    const std::vector<double> cells = domain.quantities("cell", Dimension::of_length(), 2);
+    const std::vector<double> cells = domain.quantities("cell", 2);
     hx = cells[0];
     hz = cells[1];
   } else {
-    hx = hz = domain.quantity("cell", Dimension::of_length(), std::nullopt, 0.0, true);
+    hx = hz = domain.quantity("cell");
   }
   auto count = [&](double length, double h, const char* axis) {
     const double n = length / h;
@@ -519,13 +522,13 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   };
   scenario.grid = Grid{count(size[0], hx, "x"), count(size[1], hx, "y"), count(size[2], hz, "depth"), hx, hz};
   if (const toml::table* bc_table = domain.table("boundaries")) {
-    Reader bc(*bc_table, "domain.boundaries", scenario.file);
-    const BoundaryKind lateral = boundary_of(bc, "lateral", BoundaryKind::no_flux);
+    Reader bc(*bc_table, "domain.boundaries", scenario.file, "domain.boundaries", record);
+    const BoundaryKind lateral = boundary_of(bc, "lateral");
     scenario.boundaries.x_low = boundary_of(bc, "x_low", lateral);
     scenario.boundaries.x_high = boundary_of(bc, "x_high", lateral);
     scenario.boundaries.y_low = boundary_of(bc, "y_low", lateral);
     scenario.boundaries.y_high = boundary_of(bc, "y_high", lateral);
-    scenario.boundaries.bottom = boundary_of(bc, "bottom", BoundaryKind::no_flux);
+    scenario.boundaries.bottom = boundary_of(bc, "bottom");
     bc.finish();
   }
   domain.finish();
@@ -533,7 +536,7 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   // [tissue] with [[tissue.layers]]
   const toml::table* tissue_table = root.table("tissue");
   if (!tissue_table) root.fail("tissue", nullptr, "missing; give the layer stack as [[tissue.layers]]");
-  Reader tissue(*tissue_table, "tissue", scenario.file);
+  Reader tissue(*tissue_table, "tissue", scenario.file, "tissue", record);
   std::size_t index = 0;
   if (tissue.has("preset")) {
     if (tissue.has("layers"))
@@ -549,7 +552,8 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
     if (!layers || layers->empty())
       tissue.fail("layers", nullptr, "missing; give [[tissue.layers]] or a preset (mesosim presets tissue)");
     for (const toml::node& item : *layers) {
-      Reader layer_reader(*item.as_table(), "tissue.layers[" + std::to_string(index++) + "]", scenario.file);
+      Reader layer_reader(*item.as_table(), "tissue.layers[" + std::to_string(index++) + "]", scenario.file,
+                          "tissue.layers", record);
       const Layer layer = read_layer(layer_reader);
       layer_reader.finish();
       scenario.tissue.layers.push_back(layer);
@@ -562,7 +566,7 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   if (!components || components->empty()) root.fail("components", nullptr, "missing; give at least one [[components]]");
   index = 0;
   for (const toml::node& item : *components) {
-    Reader reader(*item.as_table(), "components[" + std::to_string(index++) + "]", scenario.file);
+    Reader reader(*item.as_table(), "components[" + std::to_string(index++) + "]", scenario.file, "components", record);
     Component component;
     // A preset gives every layer its values; the component's own keys then override them in
     // every layer, and [components.layers.NAME] in one layer.
@@ -573,23 +577,24 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
       } catch (const InputError& e) {
         reader.fail("preset", reader.find("preset"), e.what());
       }
-      component.name = reader.text("name", component.name);
+      component.name = reader.text("name", component.name, "the preset's");
     } else {
-      component.name = reader.text("name");
+      component.name = reader.text("name", std::nullopt);
       component.in_layer.assign(scenario.tissue.layers.size(), SoluteInLayer{});
     }
     // A molecular weight (the preset's or the component's own) splits a total k_clearance between
     // blood and lymph (Supersaxo 1990); explicit k_blood / k_lymph win.
-    component.molecular_weight =
-        reader.quantity("molecular_weight", Dimension::of_molar_mass(), component.molecular_weight, 0.0);
+    component.molecular_weight = reader.quantity("molecular_weight", component.molecular_weight,
+                                                 reader.has("preset") ? "the preset's" : "not given");
     std::optional<double> share;
     if (component.molecular_weight > 0.0) share = lymph_share(component.molecular_weight * 1e3);
     for (SoluteInLayer& in_layer : component.in_layer) in_layer = read_solute(reader, in_layer, share);
     if (const toml::table* per_layer = reader.table("layers")) {
-      Reader layers_reader(*per_layer, reader.key_path("layers"), scenario.file);
+      Reader layers_reader(*per_layer, reader.key_path("layers"), scenario.file, "components.layers", record);
       for (std::size_t n = 0; n < scenario.tissue.layers.size(); ++n)
         if (const toml::table* override_table = layers_reader.table(scenario.tissue.layers[n].name)) {
-          Reader layer_reader(*override_table, layers_reader.key_path(scenario.tissue.layers[n].name), scenario.file);
+          Reader layer_reader(*override_table, layers_reader.key_path(scenario.tissue.layers[n].name), scenario.file,
+                              "components.layers.<layer>", record);
           component.in_layer[n] = read_solute(layer_reader, component.in_layer[n], share);
           layer_reader.finish();
         }
@@ -604,11 +609,12 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   // [sessions]: the whole injection plan repeated `count` times, `interval` apart
   int n_sessions = 1;
   double session_interval = 0.0;
-  if (const toml::table* sessions_table = root.table("sessions")) {
-    Reader sessions(*sessions_table, "sessions", scenario.file);
-    n_sessions = int(sessions.integer("count", 1, 1, 1000));
-    if (n_sessions > 1 || sessions.has("interval"))
-      session_interval = sessions.quantity("interval", Dimension::of_time(), std::nullopt, 0.0, true);
+  static const toml::table empty;  // an absent optional table: its keys' defaults, recorded for check
+  {
+    const toml::table* sessions_table = root.table("sessions");
+    Reader sessions(sessions_table ? *sessions_table : empty, "sessions", scenario.file, "sessions", record);
+    n_sessions = int(sessions.integer("count"));
+    if (n_sessions > 1 || sessions.has("interval")) session_interval = sessions.quantity("interval");
     sessions.finish();
   }
   // [[injections]]: each entry a pattern of tips, expanded over the sessions, then time-ordered
@@ -616,7 +622,7 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   if (!injections || injections->empty()) root.fail("injections", nullptr, "missing; give at least one [[injections]]");
   index = 0;
   for (const toml::node& item : *injections) {
-    Reader reader(*item.as_table(), "injections[" + std::to_string(index) + "]", scenario.file);
+    Reader reader(*item.as_table(), "injections[" + std::to_string(index) + "]", scenario.file, "injections", record);
     read_injection_entry(reader, int(index++), cocktails, n_sessions, session_interval, scenario);
   }
   std::stable_sort(scenario.injections.begin(), scenario.injections.end(),
@@ -636,17 +642,16 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   // [time]
   const toml::table* time_table = root.table("time");
   if (!time_table) root.fail("time", nullptr, "missing; give [time] with end = \"7 d\"");
-  Reader time(*time_table, "time", scenario.file);
-  scenario.end_time = time.quantity("end", Dimension::of_time(), std::nullopt, 0.0, true);
-  scenario.output_interval = time.quantity("output_interval", Dimension::of_time(), 3600.0, 0.0, true);
-  scenario.integrator.scheme = time.text("scheme", std::string("implicit"));
-  if (scenario.integrator.scheme != "implicit" && scenario.integrator.scheme != "explicit")
+  Reader time(*time_table, "time", scenario.file, "time", record);
+  scenario.end_time = time.quantity("end");
+  scenario.output_interval = time.quantity("output_interval");
+  scenario.integrator.scheme = time.text("scheme");
+  if (!allows(time.entry("scheme"), scenario.integrator.scheme))
     time.fail("scheme", time.find("scheme"), "'" + scenario.integrator.scheme + "' is not a scheme; choose \"implicit\" or \"explicit\"");
   scenario.integrator.adaptive = scenario.integrator.scheme == "implicit";
-  scenario.integrator.tolerance = time.quantity("tolerance", Dimension::none(), 1e-3, 0.0, true);
-  if (scenario.integrator.tolerance >= 1.0) time.fail("tolerance", time.find("tolerance"), "must be below 1, e.g. 1e-3");
+  scenario.integrator.tolerance = time.quantity("tolerance");
   if (time.has("step")) {
-    scenario.integrator.fixed_step = time.quantity("step", Dimension::of_time(), std::nullopt, 0.0, true);
+    scenario.integrator.fixed_step = time.quantity("step");
     scenario.integrator.adaptive = false;
   }
   {
@@ -668,10 +673,9 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
   // injection, threshold per component (default 1 % of its highest syringe concentration).
   {
     const toml::table* metrics_table = root.table("metrics");
-    static const toml::table empty;
-    Reader metrics(metrics_table ? *metrics_table : empty, "metrics", scenario.file);
+    Reader metrics(metrics_table ? *metrics_table : empty, "metrics", scenario.file, "metrics", record);
     for (const Injection& injection : scenario.injections) scenario.target.centres.emplace_back(injection.x, injection.y);
-    scenario.target.radius = metrics.quantity("treated_radius", Dimension::of_length(), 5e-3, 0.0, true);
+    scenario.target.radius = metrics.quantity("treated_radius");
     if (const toml::node* layers_node = metrics.find("target_layers")) {
       const toml::array* names = layers_node->as_array();
       if (!names || names->empty()) metrics.fail("target_layers", layers_node, "must be a list of layer names");
@@ -692,30 +696,28 @@ Scenario resolve(toml::table& document, const std::string& path, const std::vect
       scenario.target.layers.push_back(scenario.tissue.layer_at(scenario.injections.front().depth));
     }
     const toml::table* thresholds = metrics.table("threshold");
-    Reader threshold_reader(thresholds ? *thresholds : empty, "metrics.threshold", scenario.file);
+    Reader threshold_reader(thresholds ? *thresholds : empty, "metrics.threshold", scenario.file, "metrics.threshold",
+                            record);
     for (std::size_t c = 0; c < scenario.components.size(); ++c) {
       double highest = 0.0;
       for (const Injection& injection : scenario.injections) highest = std::max(highest, injection.concentration[c]);
-      scenario.target.threshold.push_back(threshold_reader.quantity(scenario.components[c].name,
-                                                                    Dimension::of_concentration(), 0.01 * highest, 0.0));
+      scenario.target.threshold.push_back(threshold_reader.quantity(scenario.components[c].name, 0.01 * highest,
+                                                                    "1 % of its highest syringe concentration"));
     }
     threshold_reader.finish();
     metrics.finish();
   }
 
   // [output]
-  if (const toml::table* output_table = root.table("output")) {
-    Reader output(*output_table, "output", scenario.file);
-    scenario.output_directory = output.text("directory", std::string());
-    if (output.has("interval")) {
-      if (time_table->contains("output_interval"))
-        output.fail("interval", output.find("interval"), "given twice: also as [time] output_interval (its older name); keep one");
-      scenario.output_interval = output.quantity("interval", Dimension::of_time(), std::nullopt, 0.0, true);
-    }
-    scenario.snapshot_interval =
-        output.quantity("snapshot_interval", Dimension::of_time(), scenario.snapshot_interval, 0.0, true);
-    scenario.checkpoint_interval =
-        output.quantity("checkpoint_interval", Dimension::of_time(), scenario.checkpoint_interval, 0.0, true);
+  {
+    const toml::table* output_table = root.table("output");
+    Reader output(output_table ? *output_table : empty, "output", scenario.file, "output", record);
+    scenario.output_directory = output.text("directory");
+    if (output.has("interval") && time_table->contains("output_interval"))
+      output.fail("interval", output.find("interval"), "given twice: also as [time] output_interval (its older name); keep one");
+    scenario.output_interval = output.quantity("interval", scenario.output_interval, "[time] output_interval");
+    scenario.snapshot_interval = output.quantity("snapshot_interval");
+    scenario.checkpoint_interval = output.quantity("checkpoint_interval");
     output.finish();
   }
   root.finish();

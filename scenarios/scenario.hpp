@@ -12,6 +12,7 @@
 #include "models/component.hpp"
 #include "models/injection.hpp"
 #include "models/tissue.hpp"
+#include "scenarios/parameters.hpp"
 #include "solver/grid.hpp"
 #include "solver/integrator.hpp"
 #include "solver/metrics.hpp"
@@ -34,6 +35,7 @@ struct Scenario {
   double checkpoint_interval = 600;   ///< s of wall time between checkpoints
   std::string output_directory;       ///< empty: results/<file stem>-DATE-TIME
   TargetRegion target;                ///< [metrics]: where coverage and uniformity are judged
+  std::vector<ResolvedKey> resolved;  ///< every key read, with its value (SI) and whether it was the default
 };
 
 /// Reads and validates a scenario file; `overrides` are "dotted.key=value" strings (--set) applied
