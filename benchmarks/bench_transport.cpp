@@ -10,6 +10,7 @@
 //            flagged (on a shared host the ceiling itself moves)
 // Bytes are counted like STREAM: reads + writes, write-allocate (read-for-ownership) NOT counted,
 // for the triad and the steps alike (with it: triad 32 B/element, explicit 24 B, implicit 72 B).
+// `bench_transport --triad-only [THREADS]` prints the 3 x 256 MiB triad alone (GB/s) and exits.
 //   triad     24 B/element: read b, read c, write a
 //   explicit  16 B/update: read u, write the new value; the neighbour rows (k +- 1 planes, j +- 1)
 //             are still in cache (solver/explicit_stepper.cpp, step_component)
@@ -301,6 +302,13 @@ void print_summary() {
 
 int main(int argc, char** argv) {
   try {
+    // `bench_transport --triad-only [THREADS]`: the DRAM triad alone (for scripted timings that
+    // report the ceiling beside their own figures, e.g. benchmarks/run_week.sh).
+    if (argc >= 2 && std::string_view(argv[1]) == "--triad-only") {
+      const int n_threads = argc >= 3 ? mesosim::bench::parse_int(argv[2], "threads", 1, 1024) : 2;
+      std::printf("triad_gbs=%.2f threads=%d\n", measure_triad(std::size_t(32) << 20, n_threads, 10), n_threads);
+      return 0;
+    }
     const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
     std::printf("bench_transport: %d hardware threads, L3 %.0f MiB (as reported)\n", omp_get_num_procs(),
                 l3 > 0 ? double(l3) / (1 << 20) : 0.0);

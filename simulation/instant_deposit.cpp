@@ -1,5 +1,8 @@
 #include "simulation/instant_deposit.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 #include "solver/deposit.hpp"
 
 namespace mesosim {
@@ -13,7 +16,9 @@ void InstantDeposit::begin(TransportState& state, InjectionEvents& events) { dep
 void InstantDeposit::deposit_due(TransportState& state, InjectionEvents& events) {
   while (next_ < long(injections_.size()) && injections_[std::size_t(next_)].time <= state.time) {
     const std::size_t index = std::size_t(next_++);
+    const auto start = std::chrono::steady_clock::now();
     const int n_filled = deposit_instant(*model_, state, injections_[index]);
+    deposit_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     events.injection_given(index, n_filled);
   }
 }
@@ -34,6 +39,27 @@ double InstantDeposit::mass_in_fluid(const TransportState& state, int c) const {
 
 double InstantDeposit::ledger_residual(const TransportState& state, int c) const {
   return mesosim::ledger_residual(*model_, state, c);
+}
+
+void InstantDeposit::add_summary(const TransportState& /*state*/, nlohmann::json& report,
+                                 std::ostringstream& text) const {
+  const IntegratorStats& stats = integrator_->stats();
+  const IntegratorTimes& times = integrator_->times();
+  report["integrator"] = {{"component_steps", stats.n_component_steps},
+                          {"stepper_calls", stats.n_stepper_calls},
+                          {"smallest_step_s", stats.smallest_step},
+                          {"largest_step_s", stats.largest_step},
+                          {"wall_stepping_s", times.stepping},
+                          {"wall_error_estimate_s", times.estimate},
+                          {"wall_copying_s", times.copying},
+                          {"wall_deposits_s", deposit_seconds_}};
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "\nintegrator: %ld component steps, %ld stepper calls on one component; wall: stepping %.2f s, "
+                "error estimates %.2f s, copies %.2f s, deposits %.2f s\n",
+                stats.n_component_steps, stats.n_stepper_calls, times.stepping, times.estimate, times.copying,
+                deposit_seconds_);
+  text << line;
 }
 
 void InstantDeposit::save(Checkpoint& checkpoint) const {

@@ -28,6 +28,8 @@ class InstantDeposit : public InjectionModel {
   long n_steps() const override { return integrator_->stats().n_accepted; }
   long n_rejected() const override { return integrator_->stats().n_rejected; }
   long next_injection() const override { return next_; }
+  /// The integrator's work: component steps, stepper calls and wall time by phase.
+  void add_summary(const TransportState& state, nlohmann::json& report, std::ostringstream& text) const override;
   void save(Checkpoint& checkpoint) const override;
   void load(const Checkpoint& checkpoint, const TransportState& state) override;
 
@@ -39,6 +41,7 @@ class InstantDeposit : public InjectionModel {
   std::unique_ptr<Integrator> integrator_;
   std::vector<Injection> injections_;  // time order
   long next_ = 0;                      // the first not yet deposited
+  double deposit_seconds_ = 0.0;       // wall time placing deposits
 };
 
 }  // namespace mesosim

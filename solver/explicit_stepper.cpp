@@ -79,23 +79,27 @@ ExplicitStepper::ExplicitStepper(const TransportModel& model)
 }
 
 void TimeStepper::apply_sources(const TransportModel& model, TransportState& state, double t0, double t1) const {
-  if (!sources_) return;
-  const Grid& g = model.grid();
-  for (const Source& source : *sources_)
-    for (int c = 0; c < model.n_components(); ++c) {
-      const double amount = source.amount(c, t0, t1);
-      if (amount == 0.0) continue;
-      const double* capacity = model.coefficients(c).capacity.data();
-      for (std::size_t n = 0; n < source.cells.size(); ++n) {
-        const std::size_t cell = source.cells[n];
-        const std::size_t k = cell / g.plane_size();
-        state.u(c, cell) += amount * source.fractions[n] / (capacity[k] * g.cell_volume());
-      }
-      state.ledger[c].injected += amount;
-    }
+  for (int c = 0; c < model.n_components(); ++c) apply_sources(model, state, c, t0, t1);
 }
 
-void ExplicitStepper::step(TransportState& state, double dt) {
+void TimeStepper::apply_sources(const TransportModel& model, TransportState& state, int c, double t0,
+                                double t1) const {
+  if (!sources_) return;
+  const Grid& g = model.grid();
+  const double* capacity = model.coefficients(c).capacity.data();
+  for (const Source& source : *sources_) {
+    const double amount = source.amount(c, t0, t1);
+    if (amount == 0.0) continue;
+    for (std::size_t n = 0; n < source.cells.size(); ++n) {
+      const std::size_t cell = source.cells[n];
+      const std::size_t k = cell / g.plane_size();
+      state.u(c, cell) += amount * source.fractions[n] / (capacity[k] * g.cell_volume());
+    }
+    state.ledger[c].injected += amount;
+  }
+}
+
+void ExplicitStepper::check_step(double dt) const {
   if (!(dt > 0.0)) throw SolverError("explicit step: dt must be positive");
   if (dt > max_step() * (1.0 + 1e-10)) {  // rounding of equal steps, not instability
     std::ostringstream msg;
@@ -103,12 +107,24 @@ void ExplicitStepper::step(TransportState& state, double dt) {
         << " s for this grid and tissue; use a smaller step, a coarser grid, or scheme = implicit";
     throw InputError(msg.str());
   }
-  for (int c = 0; c < model_.n_components(); ++c) step_component(state, c, dt);
+}
+
+void ExplicitStepper::step(TransportState& state, double dt) {
+  check_step(dt);
+  for (int c = 0; c < model_.n_components(); ++c) update_component(state, c, dt);
   std::swap(state.u.raw(), next_.raw());  // buffers swap, never copied
   apply_sources(model_, state, state.time, state.time + dt);
 }
 
 void ExplicitStepper::step_component(TransportState& state, int c, double dt) {
+  check_step(dt);
+  update_component(state, c, dt);
+  // One component cannot swap buffers: its new values are copied back.
+  std::copy(next_.component(c), next_.component(c) + next_.n_cells(), state.u.component(c));
+  apply_sources(model_, state, c, state.time, state.time + dt);
+}
+
+void ExplicitStepper::update_component(TransportState& state, int c, double dt) {
   const Grid& g = model_.grid();
   const Boundaries& bc = model_.boundaries();
   const ComponentCoefficients& co = model_.coefficients(c);

@@ -225,20 +225,30 @@ void SplitImplicitStepper::vertical_pass(TransportState& state, int c, double ta
 void SplitImplicitStepper::step(TransportState& state, double dt) {
   if (!(dt > 0.0)) throw SolverError("implicit step: dt must be positive");
   ensure_scratch();
-  const Grid& g = model_.grid();
   // Sources enter symmetrically, half the step's delivery at each end (second order).
   apply_sources(model_, state, state.time, state.time + 0.5 * dt);
-  for (int c = 0; c < model_.n_components(); ++c) {
-    const ComponentCoefficients& co = model_.coefficients(c);
-    for (int k = 0; k < g.nz; ++k)
-      maps_[k] = make_reaction_map(co.capacity[k], co.sink_blood[k], co.sink_lymph[k],
-                                   co.sink_degradation[k], co.bind_on[k], co.k_off[k], co.k_cell[k],
-                                   0.5 * dt);
-    lateral_pass(state, c, 0.5 * dt, true);
-    vertical_pass(state, c, dt);
-    lateral_pass(state, c, 0.5 * dt, false);
-  }
+  for (int c = 0; c < model_.n_components(); ++c) strang_component(state, c, dt);
   apply_sources(model_, state, state.time + 0.5 * dt, state.time + dt);
+}
+
+void SplitImplicitStepper::step_component(TransportState& state, int c, double dt) {
+  if (!(dt > 0.0)) throw SolverError("implicit step: dt must be positive");
+  ensure_scratch();
+  apply_sources(model_, state, c, state.time, state.time + 0.5 * dt);
+  strang_component(state, c, dt);
+  apply_sources(model_, state, c, state.time + 0.5 * dt, state.time + dt);
+}
+
+void SplitImplicitStepper::strang_component(TransportState& state, int c, double dt) {
+  const Grid& g = model_.grid();
+  const ComponentCoefficients& co = model_.coefficients(c);
+  for (int k = 0; k < g.nz; ++k)
+    maps_[k] = make_reaction_map(co.capacity[k], co.sink_blood[k], co.sink_lymph[k],
+                                 co.sink_degradation[k], co.bind_on[k], co.k_off[k], co.k_cell[k],
+                                 0.5 * dt);
+  lateral_pass(state, c, 0.5 * dt, true);
+  vertical_pass(state, c, dt);
+  lateral_pass(state, c, 0.5 * dt, false);
 }
 
 }  // namespace mesosim

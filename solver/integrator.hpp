@@ -3,7 +3,10 @@
 // doubling: one step of dt against two of dt/2; the estimate |two halves - one step| / (2^p - 1)
 // must stay below `tolerance` times the component's current peak concentration (never below
 // `floor_fraction` of its all-time peak, so cleared components do not force tiny steps).
-// The more accurate two-half-step result is kept.
+// The more accurate two-half-step result is kept. Components do not interact (the transport
+// operator and the reactions act on each one alone), so each has its own step size: a step of the
+// whole state (what on_step sees, all components at one time) is chosen from the components'
+// proposed steps, and a component whose own step is shorter takes several steps inside it.
 #pragma once
 
 #include <algorithm>
@@ -33,18 +36,30 @@ struct IntegratorSettings {
 };
 
 struct IntegratorStats {
-  long n_accepted = 0;
-  long n_rejected = 0;
-  long n_stepper_calls = 0;
-  double last_step = 0.0;  ///< s
-  double smallest_step = std::numeric_limits<double>::infinity();
-  double largest_step = 0.0;
+  long n_accepted = 0;        ///< steps of the whole state (all components at one time afterwards)
+  long n_rejected = 0;        ///< rejected attempts of one component (adaptive)
+  long n_stepper_calls = 0;   ///< stepper calls on one component (a call on the whole state counts n_components)
+  long n_component_steps = 0; ///< accepted steps of one component (adaptive; fixed: n_accepted x n_components)
+  double last_step = 0.0;     ///< s, the last step of the whole state
+  double smallest_step = std::numeric_limits<double>::infinity();  ///< s, of any component
+  double largest_step = 0.0;  ///< s, of any component
+};
+
+/// Wall time by phase of the adaptive steps, s (measured, so not part of the integrator's memory:
+/// a resumed run counts from the resumption).
+struct IntegratorTimes {
+  double stepping = 0.0;  ///< stepper calls
+  double estimate = 0.0;  ///< error estimates
+  double copying = 0.0;   ///< copies of a component before each attempt, and restorations
 };
 
 /// Everything the integrator remembers between calls, so a run can be checkpointed and resumed
 /// with bitwise the same steps.
 struct IntegratorMemory {
-  double next_step = 0.0;                 ///< s
+  double next_step = 0.0;                 ///< s, the smallest of component_next_step (adaptive)
+  std::vector<double> component_next_step;  ///< s, per component (adaptive; empty: all next_step)
+  std::vector<double> restart_step;         ///< s, per component: where restart() sets it (empty: initial step)
+  std::vector<long long> learning;          ///< per component, 1 until the first step after a (re)start
   IntegratorStats stats;
   std::vector<double> peak_ever;          ///< adaptive error scales, 2 per component
   double segment_t0 = 0.0, segment_t_end = 0.0;  ///< fixed steps: the segment being advanced, s
@@ -74,32 +89,47 @@ class Integrator {
   /// from `initial_step` when a source starts.
   void set_sources(const std::vector<Source>* sources);
 
-  /// Restarts adaptive step-size control from `initial_step` (after a sudden change of the state,
-  /// e.g. an instant deposit).
-  void restart() {
-    if (settings_.adaptive) next_step_ = std::min(settings_.initial_step, settings_.max_step);
-  }
+  /// Restarts adaptive step-size control after a sudden change of the state, e.g. an instant
+  /// deposit: each component from the step its first step after the previous (re)start showed
+  /// would meet the tolerance (at most 16 times that first step; the first time, `initial_step`).
+  void restart();
 
   const IntegratorStats& stats() const { return stats_; }
+  const IntegratorTimes& times() const { return times_; }
   const TimeStepper& stepper() const { return *stepper_; }
-  /// The step the next adaptive attempt will try, s.
-  double next_step() const { return next_step_; }
+  /// The step the next adaptive attempt will try, s (adaptive: the smallest over the components).
+  double next_step() const;
+  /// The step component c's next adaptive attempt will try, s.
+  double next_step(int c) const { return settings_.adaptive ? component_next_step_[std::size_t(c)] : next_step_; }
 
  private:
-  double error_estimate(const TransportState& coarse, const TransportState& fine);
+  /// Component c's error estimate over the tolerance (<= 1: accept), coarse against fine.
+  double error_estimate(int c, const TransportState& coarse, const TransportState& fine);
   bool stop_requested() const { return stop_ && stop_->load(std::memory_order_relaxed); }
   bool advance_adaptive(TransportState& state, double t_end,
                         const std::function<void(const TransportState&)>& on_step);
+  /// The step of the whole state from the components' proposals: the one that needs the fewest
+  /// component steps per second, at most max_ratio times the smallest proposal.
+  double whole_step() const;
+  /// Advances component c alone from state.time to t_end by adaptive steps (state.time is
+  /// moved along and left at t_end): in one step of whole_dt when its own step is as long, else
+  /// in several. `whole_clipped`: whole_dt was cut short to land on a stop.
+  void advance_component(TransportState& state, int c, double t_end, double whole_dt, bool whole_clipped);
   void accept(TransportState& state, double dt);
 
   const TransportModel& model_;
   IntegratorSettings settings_;
   std::unique_ptr<TimeStepper> stepper_;
   IntegratorStats stats_;
-  double next_step_ = 0.0;
+  IntegratorTimes times_;
+  double next_step_ = 0.0;                 // fixed steps: the step
+  std::vector<double> component_next_step_;  // adaptive: per component, s
+  std::vector<double> restart_step_;         // adaptive: per component, s
+  std::vector<char> learning_;               // adaptive: per component, the first step after a (re)start is next
   std::vector<double> peak_ever_;
   std::vector<double> source_starts_, breakpoints_;  // sorted, s
-  TransportState coarse_, fine_;  // trial states for step doubling, allocated once
+  TransportState coarse_;                    // the one-step trial of step doubling, allocated once
+  std::vector<double> backup_u_, backup_bound_;  // one component before an attempt (restored on rejection)
   const std::atomic<bool>* stop_ = nullptr;
   double segment_t0_ = 0.0, segment_t_end_ = 0.0;  // fixed steps: the current segment
   long segment_n_steps_ = 0, segment_n_done_ = 0;

@@ -31,12 +31,17 @@ class TimeStepper {
   /// Advances `state` from state.time by dt seconds (updating state.time and n_steps is the
   /// caller's business).
   virtual void step(TransportState& state, double dt) = 0;
+  /// Advances component c alone by dt, sources included (components do not interact, so stepping
+  /// each one by dt is step()); the other components are left untouched.
+  virtual void step_component(TransportState& state, int c, double dt) = 0;
   /// Sources active during steps (not owned; null or empty for none).
   void set_sources(const std::vector<Source>* sources) { sources_ = sources; }
 
  protected:
   /// Adds what every source delivers between t0 and t1 and books it as injected.
   void apply_sources(const TransportModel& model, TransportState& state, double t0, double t1) const;
+  /// The same for component c alone.
+  void apply_sources(const TransportModel& model, TransportState& state, int c, double t0, double t1) const;
 
  private:
   const std::vector<Source>* sources_ = nullptr;
@@ -60,9 +65,12 @@ class ExplicitStepper final : public TimeStepper {
   double max_step() const override { return model_.max_explicit_step(); }
   int order() const override { return 1; }
   void step(TransportState& state, double dt) override;
+  void step_component(TransportState& state, int c, double dt) override;
 
  private:
-  void step_component(TransportState& state, int c, double dt);
+  /// Component c's forward-Euler update and reactions from state.u into next_.
+  void update_component(TransportState& state, int c, double dt);
+  void check_step(double dt) const;
   const TransportModel& model_;
   Field next_;                       // buffer swapped with state.u after each step
   std::vector<double> zero_row_;     // neighbour values outside a sink boundary
@@ -77,8 +85,11 @@ class SplitImplicitStepper final : public TimeStepper {
   double max_step() const override;
   int order() const override { return 2; }
   void step(TransportState& state, double dt) override;
+  void step_component(TransportState& state, int c, double dt) override;
 
  private:
+  /// One Strang step of component c, without sources.
+  void strang_component(TransportState& state, int c, double dt);
   struct ThreadScratch {
     LineFactor x_factor, y_factor;  // of plane factored_k of component factored_c, for factored_theta
     int factored_c = -1, factored_k = -1;

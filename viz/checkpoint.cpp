@@ -83,6 +83,10 @@ void put_integrator(Checkpoint& c, const std::string& prefix, const IntegratorMe
   c.put_count(prefix + ".segment_n_steps", m.segment_n_steps);
   c.put_count(prefix + ".segment_n_done", m.segment_n_done);
   c.put_reals(prefix + ".peak_ever", m.peak_ever);
+  c.put_reals(prefix + ".component_next_step_s", m.component_next_step);
+  c.put_reals(prefix + ".restart_step_s", m.restart_step);
+  c.put_counts(prefix + ".learning", m.learning);
+  c.put_count(prefix + ".n_component_steps", m.stats.n_component_steps);
 }
 
 IntegratorMemory get_integrator(const Checkpoint& c, const std::string& prefix) {
@@ -99,6 +103,11 @@ IntegratorMemory get_integrator(const Checkpoint& c, const std::string& prefix) 
   m.segment_n_steps = long(c.count(prefix + ".segment_n_steps"));
   m.segment_n_done = long(c.count(prefix + ".segment_n_done"));
   m.peak_ever = c.reals(prefix + ".peak_ever");
+  // Written since the integrator steps each component on its own; older checkpoints: empty.
+  if (c.has(prefix + ".component_next_step_s")) m.component_next_step = c.reals(prefix + ".component_next_step_s");
+  if (c.has(prefix + ".restart_step_s")) m.restart_step = c.reals(prefix + ".restart_step_s");
+  if (c.has(prefix + ".learning")) m.learning = c.counts(prefix + ".learning");
+  m.stats.n_component_steps = long(c.count_or(prefix + ".n_component_steps", 0));
   return m;
 }
 
