@@ -1,5 +1,5 @@
 // checkpoint.h5 (viz/checkpoint.hpp) as an observer: written every `interval` s of wall time
-// after a step, when the injection model allows one (not while the Darcy fluid moves), and on
+// after a step, when the injection model allows one (the Darcy bleb: after any step), and on
 // demand (a stop). It holds the Simulation's state and memory, the results writer's position and
 // the caller's inputs (what `--resume` needs to rebuild the same run): "run.inputs",
 // "run.threads", "run.wall_time_s" and what the Simulation and the results writer put.

@@ -90,7 +90,7 @@ DarcyBleb::DarcyBleb(const Scenario& scenario, std::vector<Injection> injections
   settings.at_rest = scenario.integrator;
   reservoir_ = std::make_unique<DarcyReservoir>(scenario.grid, scenario.boundaries, scenario.tissue,
                                                 scenario.components, settings);
-  if (!resuming) schedule(0.0);
+  if (!resuming) schedule(0.0, false);
   // When each injection's flow stops, and the lateral radius its own bleb is measured in: half
   // the distance to the nearest other tip (all of the tissue for a lone one).
   for (const Injection& injection : injections_) {
@@ -106,10 +106,12 @@ DarcyBleb::DarcyBleb(const Scenario& scenario, std::vector<Injection> injections
   std::sort(sorted_ends_.begin(), sorted_ends_.end());
 }
 
-void DarcyBleb::schedule(double from) {
+void DarcyBleb::schedule(double from, bool resuming) {
   try {
-    for (const Injection& injection : scheduled_)
-      if (injection.time >= from) reservoir_->add_injection(darcy_injection(injection, injection.rate));
+    for (const Injection& injection : scheduled_) {
+      if (resuming) reservoir_->resume_injection(darcy_injection(injection, injection.rate));
+      else if (injection.time >= from) reservoir_->add_injection(darcy_injection(injection, injection.rate));
+    }
   } catch (const InputError& e) {
     throw InputError(file_ + ": injections: " + e.what());
   }
@@ -253,7 +255,9 @@ void DarcyBleb::add_summary(const TransportState& /*state*/, json& report, std::
 }
 
 void DarcyBleb::save(Checkpoint& c) const {
-  const DarcyReservoir::RestMemory memory = reservoir_->rest_memory();  // at rest: checked by the callers
+  // After any step: at rest the plain integrator, counters and fluid ledger; in the coupled
+  // phase also the fluid (e, p, z) and the coupled step control.
+  const DarcyReservoir::Memory memory = reservoir_->memory();
   put_integrator(c, "darcy.rest", memory.rest);
   const DarcyStats& stats = memory.stats;
   c.put_real("darcy.stats.smallest_step_s", stats.smallest_step);
@@ -274,12 +278,24 @@ void DarcyBleb::save(Checkpoint& c) const {
   c.put_real("darcy.fluid_ledger.degraded_m3", f.degraded);
   c.put_reals("darcy.fluid_ledger.boundary_m3", std::vector<double>(f.boundary.begin(), f.boundary.end()));
   c.put_count("darcy.fluid_steps", memory.fluid_steps);
+  c.put_count("darcy.at_rest", memory.at_rest ? 1 : 0);
+  c.put_real("darcy.next_step_s", memory.next_step);
+  c.put_real("darcy.segment.start_s", memory.segment_start);
+  c.put_real("darcy.segment.end_s", memory.segment_end);
+  c.put_count("darcy.segment.n_steps", memory.segment_steps);
+  c.put_count("darcy.segment.n_done", memory.segment_done);
+  if (!memory.at_rest) {
+    c.put_reals("darcy.excess_fluid", memory.excess);
+    c.put_reals("darcy.pressure_Pa", memory.pressure);
+    c.put_reals("darcy.relaxing_pressure_Pa", memory.relaxing);
+  }
 }
 
 void DarcyBleb::load(const Checkpoint& c, const TransportState& state) {
-  // The reservoir was at rest at the checkpoint: its plain integrator, counters and fluid
-  // ledger, then the injections still to come; the bleb tables so far come from results.h5.
-  DarcyReservoir::RestMemory memory;
+  // The reservoir's plain integrator, counters and fluid ledger, in the coupled phase the fluid
+  // and its step control, then the injections still running or to come; the bleb tables so far
+  // come from results.h5.
+  DarcyReservoir::Memory memory;
   memory.rest = get_integrator(c, "darcy.rest");
   DarcyStats& stats = memory.stats;
   stats.smallest_step = c.real("darcy.stats.smallest_step_s");
@@ -305,8 +321,28 @@ void DarcyBleb::load(const Checkpoint& c, const TransportState& state) {
                      " sides, not " + std::to_string(f.boundary.size()));
   std::copy(boundary.begin(), boundary.end(), f.boundary.begin());
   memory.fluid_steps = long(c.count("darcy.fluid_steps"));
-  reservoir_->restore_at_rest(memory, state.time);
-  schedule(state.time);
+  // Checkpoints from before the coupled checkpoint were all taken at rest.
+  memory.at_rest = c.count_or("darcy.at_rest", 1) != 0;
+  memory.next_step = c.real_or("darcy.next_step_s", 0.0);
+  memory.segment_start = c.real_or("darcy.segment.start_s", 0.0);
+  memory.segment_end = c.real_or("darcy.segment.end_s", -1.0);
+  memory.segment_steps = long(c.count_or("darcy.segment.n_steps", 0));
+  memory.segment_done = long(c.count_or("darcy.segment.n_done", 0));
+  if (!memory.at_rest) {
+    const std::size_t n_cells = reservoir_->solute_model().grid().n_cells();
+    auto field = [&](const char* key) {
+      const std::vector<double>& values = c.reals(key);
+      if (values.size() != n_cells)
+        throw InputError(c.label() + ": " + key + " holds " + std::to_string(values.size()) + " cells, not the " +
+                         std::to_string(n_cells) + " of the scenario's grid");
+      return values;
+    };
+    memory.excess = field("darcy.excess_fluid");
+    memory.pressure = field("darcy.pressure_Pa");
+    memory.relaxing = field("darcy.relaxing_pressure_Pa");
+  }
+  reservoir_->restore(memory, state.time);
+  schedule(state.time, true);
 }
 
 }  // namespace mesosim

@@ -39,14 +39,14 @@ class DarcyBleb : public InjectionModel {
     (index == 0 ? series_ : per_injection_).columns = std::move(columns);
   }
   void add_summary(const TransportState& state, nlohmann::json& report, std::ostringstream& text) const override;
-  bool can_checkpoint() const override { return reservoir_->at_rest(); }
   void save(Checkpoint& checkpoint) const override;
   void load(const Checkpoint& checkpoint, const TransportState& state) override;
 
   const DarcyReservoir& reservoir() const { return *reservoir_; }
 
  private:
-  void schedule(double from);
+  /// Hands the injections at or after `from` to the reservoir; resuming, those still running too.
+  void schedule(double from, bool resuming);
   void record_series(double time);
   /// Time from the largest excess volume until half of it is left (linear between rows), s; -1
   /// if not reached.

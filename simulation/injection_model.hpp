@@ -95,7 +95,7 @@ class InjectionModel {
   virtual void add_summary(const TransportState& /*state*/, nlohmann::json& /*report*/,
                            std::ostringstream& /*text*/) const {}
 
-  /// False while a checkpoint cannot hold the model's state (the Darcy fluid still moves).
+  /// False while a checkpoint cannot hold the model's state (both shipped models can after any step).
   virtual bool can_checkpoint() const { return true; }
   /// The model's memory into a checkpoint by name, keys prefixed with name() (only when
   /// can_checkpoint()), and back on resuming at the state's time (the state itself is read by the

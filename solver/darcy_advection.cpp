@@ -74,8 +74,12 @@ void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_befor
     for (int f = 0; f < n_flows; ++f) widen(flows[f].neighbour, lowest, highest);
   };
   UpwindAdvection::Flow flows[6];
+  // Both passes read only the start, the predictor's values and (pass 2) the ratios, never a value
+  // of the same pass: they run in cell index order (memory order), not the flow order. A cell
+  // without flows to other cells (quiet ones included) takes no correction.
+  const std::size_t n_cells = model_.grid().n_cells();
   // Pass 1: Zalesak's R+ and R- per cell from its bound and the antidiffusive amounts it would receive.
-  for (const std::size_t cell : order) {
+  for (std::size_t cell = 0; cell < n_cells; ++cell) {
     const int n_flows = upwind_.inner_flows(cell, flows);
     if (n_flows == 0) continue;
     const int k = int(cell / plane);
@@ -96,7 +100,7 @@ void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_befor
   }
   // Pass 2: each face passes min(R+ of the receiver, R- of the giver) of its amount; the result
   // is clamped to the bound, which the limiter already guarantees up to round-off.
-  for (const std::size_t cell : order) {
+  for (std::size_t cell = 0; cell < n_cells; ++cell) {
     const int n_flows = upwind_.inner_flows(cell, flows);
     if (n_flows == 0) continue;
     const int k = int(cell / plane);

@@ -134,7 +134,14 @@ void DarcyReservoir::build_lines() {
   }
 }
 
-void DarcyReservoir::add_injection(const DarcyInjection& injection) {
+void DarcyReservoir::add_injection(const DarcyInjection& injection) { schedule_injection(injection, false); }
+
+void DarcyReservoir::resume_injection(const DarcyInjection& injection) {
+  if (injection.start + injection.duration <= fluid_.time) return;  // its fluid was all given before
+  schedule_injection(injection, true);
+}
+
+void DarcyReservoir::schedule_injection(const DarcyInjection& injection, bool resuming) {
   const Grid& g = solutes_.grid();
   if (injection.concentration.size() != std::size_t(solutes_.n_components()))
     throw InputError("injection: " + std::to_string(injection.concentration.size()) + " concentrations for " +
@@ -142,7 +149,7 @@ void DarcyReservoir::add_injection(const DarcyInjection& injection) {
   if (!(injection.volume > 0.0)) throw InputError("injection: volume must be positive");
   if (!(injection.duration > 0.0)) throw InputError("injection: duration must be positive");
   if (!(injection.tip_radius >= 0.0)) throw InputError("injection: tip radius must not be negative");
-  if (injection.start < fluid_.time)
+  if (injection.start < fluid_.time && !resuming)
     throw InputError("injection: it starts before the current time of the reservoir");
   for (double value : injection.concentration)
     if (!(value >= 0.0)) throw InputError("injection: concentrations must not be negative");
@@ -480,19 +487,48 @@ void DarcyReservoir::come_to_rest(TransportState& solutes) {
   rest_.restart();
 }
 
-DarcyReservoir::RestMemory DarcyReservoir::rest_memory() const {
-  if (!at_rest_) throw SolverError("darcy reservoir: a checkpoint needs the fluid at rest");
-  return {rest_.memory(), stats_, fluid_.ledger[0], fluid_.n_steps};
+DarcyReservoir::Memory DarcyReservoir::memory() const {
+  Memory m;
+  m.at_rest = at_rest_;
+  m.rest = rest_.memory();
+  m.stats = stats_;
+  m.fluid_ledger = fluid_.ledger[0];
+  m.fluid_steps = fluid_.n_steps;
+  m.next_step = next_step_;
+  m.segment_start = segment_start_;
+  m.segment_end = segment_end_;
+  m.segment_steps = segment_steps_;
+  m.segment_done = segment_done_;
+  if (!at_rest_) {
+    m.excess = excess_.raw();
+    m.pressure.assign(fluid_.u.component(0), fluid_.u.component(0) + solutes_.grid().n_cells());
+    m.relaxing = relaxing_.raw();
+  }
+  return m;
 }
 
-void DarcyReservoir::restore_at_rest(const RestMemory& memory, double time) {
+void DarcyReservoir::restore(const Memory& memory, double time) {
   if (!injections_.empty()) throw SolverError("darcy reservoir: restore before adding injections");
+  const std::size_t n_cells = solutes_.grid().n_cells();
+  if (!memory.at_rest && (memory.excess.size() != n_cells || memory.pressure.size() != n_cells ||
+                          memory.relaxing.size() != n_cells))
+    throw SolverError("darcy reservoir: the fluid fields of the checkpoint do not match the grid");
   rest_.restore(memory.rest);
   stats_ = memory.stats;
   fluid_.ledger[0] = memory.fluid_ledger;
   fluid_.n_steps = memory.fluid_steps;
   fluid_.time = time;
-  at_rest_ = true;
+  next_step_ = memory.next_step;
+  segment_start_ = memory.segment_start;
+  segment_end_ = memory.segment_end;
+  segment_steps_ = memory.segment_steps;
+  segment_done_ = memory.segment_done;
+  at_rest_ = memory.at_rest;
+  if (!at_rest_) {
+    std::copy(memory.excess.begin(), memory.excess.end(), excess_.raw().begin());
+    std::copy(memory.pressure.begin(), memory.pressure.end(), fluid_.u.component(0));
+    std::copy(memory.relaxing.begin(), memory.relaxing.end(), relaxing_.raw().begin());
+  }
 }
 
 bool DarcyReservoir::advance_to(TransportState& solutes, double t_end,
@@ -514,20 +550,28 @@ bool DarcyReservoir::advance_to(TransportState& solutes, double t_end,
       continue;
     }
     if (injection_running(t)) {
-      // Equal steps to the next start or end, from an integer counter (t_m = t + m span / n).
-      double target = settings_.max_step;
-      for (const Scheduled& s : injections_)
-        if (s.fluid.t_start <= t && t < s.fluid.t_end)
-          target = std::min(target, (s.fluid.t_end - s.fluid.t_start) / settings_.steps_per_injection);
-      const double span = stop - t;
-      long n_steps = std::max(1L, long(std::ceil(span / target * (1.0 - 1e-12))));
-      for (long m = 1; m <= n_steps; ++m) {
-        const double t_next = m == n_steps ? stop : t + span * double(m) / double(n_steps);
+      // Equal steps to the next start or end, from an integer counter (t_m = t + m span / n); a
+      // segment cut short by a stop is continued with the same steps.
+      if (!(segment_done_ < segment_steps_ && segment_end_ == stop)) {
+        double target = settings_.max_step;
+        for (const Scheduled& s : injections_)
+          if (s.fluid.t_start <= t && t < s.fluid.t_end)
+            target = std::min(target, (s.fluid.t_end - s.fluid.t_start) / settings_.steps_per_injection);
+        segment_start_ = t;
+        segment_end_ = stop;
+        segment_steps_ = std::max(1L, long(std::ceil((stop - t) / target * (1.0 - 1e-12))));
+        segment_done_ = 0;
+      }
+      const double span = segment_end_ - segment_start_;
+      while (segment_done_ < segment_steps_) {
+        const long m = ++segment_done_;
+        const double t_next = m == segment_steps_ ? segment_end_ : segment_start_ + span * double(m) / double(segment_steps_);
         step(solutes, t_next - solutes.time);
         solutes.time = fluid_.time = t_next;
+        if (m == segment_steps_) next_step_ = span / double(segment_steps_);
         if (on_step) on_step(solutes);
+        if (stop_requested() && solutes.time < t_end) return false;
       }
-      next_step_ = span / double(n_steps);
       continue;
     }
     // After the injections: the step follows the change of e, landing on `stop`.
@@ -546,6 +590,7 @@ bool DarcyReservoir::advance_to(TransportState& solutes, double t_end,
     next_step_ = clipped ? std::max(next_step_, dt * factor) : dt * factor;
     if (!injection_running(solutes.time) && last_peak_ < settings_.rest_excess) come_to_rest(solutes);
     if (on_step) on_step(solutes);
+    if (stop_requested() && solutes.time < t_end) return false;
   }
   return true;
 }

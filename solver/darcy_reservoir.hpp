@@ -124,26 +124,39 @@ class DarcyReservoir {
 
   /// Advances `solutes` (made by make_state, driven only by this reservoir) to exactly t_end,
   /// landing on every injection start and end; `on_step` is called after each accepted step.
-  /// Returns false early when the stop flag is raised, but only while the fluid is at rest (the
-  /// coupled phase always runs to rest); calling again continues exactly.
+  /// Returns false early, after the current step, when the stop flag is raised (in the coupled
+  /// phase as at rest); calling again with the same t_end continues exactly.
   bool advance_to(TransportState& solutes, double t_end,
                   const std::function<void(const TransportState&)>& on_step = {});
-  /// A flag (not owned) that asks advance_to to return once the fluid is at rest.
-  void set_stop_flag(const std::atomic<bool>* flag) { rest_.set_stop_flag(flag); }
+  /// A flag (not owned) that asks advance_to to return after the current step.
+  void set_stop_flag(const std::atomic<bool>* flag) {
+    stop_ = flag;
+    rest_.set_stop_flag(flag);
+  }
 
-  /// What a checkpoint taken while the fluid is at rest must hold to continue exactly (the fluid
-  /// itself is then zero: p = e = 0).
-  struct RestMemory {
+  /// What a checkpoint taken after any step must hold to continue exactly (with the solute state,
+  /// which the caller keeps). While the fluid is at rest the fields are empty (p = e = z = 0).
+  struct Memory {
+    bool at_rest = true;
     IntegratorMemory rest;       ///< the plain integrator
     DarcyStats stats;
     MassLedger fluid_ledger;     ///< m^3
     long fluid_steps = 0;
+    // The coupled phase: the fluid and the step control.
+    std::vector<double> excess;    ///< e per cell (empty at rest)
+    std::vector<double> pressure;  ///< Pa per cell, the last pressure solve (the next one's first iterate)
+    std::vector<double> relaxing;  ///< Pa per cell, z of the swelling law
+    double next_step = 0.0;        ///< s, the step controller's next coupled step
+    double segment_start = 0.0, segment_end = -1.0;  ///< s, the equal-step segment under way
+    long segment_steps = 0, segment_done = 0;        ///< its steps, and those taken
   };
-  /// SolverError unless at_rest().
-  RestMemory rest_memory() const;
+  Memory memory() const;
   /// Restores a reservoir built afresh (before any add_injection) to the checkpoint's state at
-  /// time `time`; add the injections that start at or after it afterwards.
-  void restore_at_rest(const RestMemory& memory, double time);
+  /// time `time`; then resume_injection every injection that ends after it.
+  void restore(const Memory& memory, double time);
+  /// add_injection for resuming: the injection may already be running at the current time (its
+  /// fluid up to now is in the restored state); one that has ended is ignored.
+  void resume_injection(const DarcyInjection& injection);
   /// One coupled step of dt from solutes.time (advances time and the step count). Public for
   /// tests; advance_to chooses the steps.
   void step(TransportState& solutes, double dt);
@@ -233,7 +246,14 @@ class DarcyReservoir {
   std::vector<PlaneLedger> fluid_planes_;
   std::vector<ThreadScratch> scratch_;
   bool at_rest_ = true;
+  const std::atomic<bool>* stop_ = nullptr;
+  bool stop_requested() const { return stop_ && stop_->load(); }
   double next_step_ = 0.0;
+  // The equal steps across an injection interval: from segment_start_ to segment_end_ in
+  // segment_steps_ steps, segment_done_ of them taken (a stop may fall between them).
+  double segment_start_ = 0.0, segment_end_ = -1.0;
+  long segment_steps_ = 0, segment_done_ = 0;
+  void schedule_injection(const DarcyInjection& injection, bool resuming);
   double last_change_ = 0.0, last_peak_ = 0.0;  // of the last coupled step: peak |change of e|, peak e
   DarcyStats stats_;
 };

@@ -19,8 +19,14 @@ UpwindAdvection::UpwindAdvection(const TransportModel& pressure_model)
     const bool sink = bc.of(side) == BoundaryKind::sink;
     side_factor_[side] = side == bottom ? (sink ? 1.0 : 0.0) : (sink ? 2.0 : 0.0);
   }
-  order_.reserve(model_.grid().n_cells());
-  inflows_.assign(model_.grid().n_cells(), 0);
+  const Grid& g = model_.grid();
+  order_.reserve(g.n_cells());
+  inflows_.assign(g.n_cells(), 0);
+  east_.assign(g.n_cells(), 0.0);
+  north_.assign(g.n_cells(), 0.0);
+  below_.assign(g.n_cells(), 0.0);
+  west_side_.assign(std::size_t(g.ny) * std::size_t(g.nz), 0.0);
+  south_side_.assign(std::size_t(g.nx) * std::size_t(g.nz), 0.0);
 }
 
 template <class Visit>
@@ -47,30 +53,58 @@ void UpwindAdvection::for_each_face(int i, int j, int k, std::size_t cell, Visit
     below = faces_->z[cell + std::size_t(plane)];
   }
   // x
-  if (i > 0) visit(n - 1, -1, west);
-  else if (x_periodic_) visit(n + nx - 1, -1, west);
-  else if (side_factor_[x_low] > 0) visit(outside, int(x_low), west);
-  if (i + 1 < g.nx) visit(n + 1, -1, east);
-  else if (x_periodic_) visit(n - nx + 1, -1, east);
-  else if (side_factor_[x_high] > 0) visit(outside, int(x_high), east);
+  if (i > 0) visit(n - 1, -1, west, 0);
+  else if (x_periodic_) visit(n + nx - 1, -1, west, 0);
+  else if (side_factor_[x_low] > 0) visit(outside, int(x_low), west, 0);
+  if (i + 1 < g.nx) visit(n + 1, -1, east, 1);
+  else if (x_periodic_) visit(n - nx + 1, -1, east, 1);
+  else if (side_factor_[x_high] > 0) visit(outside, int(x_high), east, 1);
   // y
-  if (j > 0) visit(n - nx, -1, south);
-  else if (y_periodic_) visit(n + nx * (g.ny - 1), -1, south);
-  else if (side_factor_[y_low] > 0) visit(outside, int(y_low), south);
-  if (j + 1 < g.ny) visit(n + nx, -1, north);
-  else if (y_periodic_) visit(n - nx * (g.ny - 1), -1, north);
-  else if (side_factor_[y_high] > 0) visit(outside, int(y_high), north);
+  if (j > 0) visit(n - nx, -1, south, 2);
+  else if (y_periodic_) visit(n + nx * (g.ny - 1), -1, south, 2);
+  else if (side_factor_[y_low] > 0) visit(outside, int(y_low), south, 2);
+  if (j + 1 < g.ny) visit(n + nx, -1, north, 3);
+  else if (y_periodic_) visit(n - nx * (g.ny - 1), -1, north, 3);
+  else if (side_factor_[y_high] > 0) visit(outside, int(y_high), north, 3);
   // z: the top face is closed; the bottom face is the sink's half-cell conductance (or 0).
-  if (k > 0) visit(n - plane, -1, top);
-  if (k + 1 < g.nz) visit(n + plane, -1, below);
-  else if (below > 0) visit(outside, int(bottom), below);
+  if (k > 0) visit(n - plane, -1, top, 4);
+  if (k + 1 < g.nz) visit(n + plane, -1, below, 5);
+  else if (below > 0) visit(outside, int(bottom), below, 5);
+}
+
+template <class Visit>
+void UpwindAdvection::for_each_volume(int i, int j, int k, std::size_t cell, Visit&& visit) const {
+  // The faces and conditions of for_each_face; a face shared with the west, south or upper
+  // neighbour holds that neighbour's volume, negated (exact: (tau g)(p_a - p_b) = -(tau g)(p_b - p_a)).
+  const Grid& g = model_.grid();
+  const std::ptrdiff_t outside = -1;
+  const std::ptrdiff_t n = std::ptrdiff_t(cell), nx = g.nx, plane = std::ptrdiff_t(g.plane_size());
+  const std::size_t lateral_x = std::size_t(j) + std::size_t(g.ny) * std::size_t(k);
+  const std::size_t lateral_y = std::size_t(i) + std::size_t(g.nx) * std::size_t(k);
+  // x
+  if (i > 0) visit(n - 1, -1, -east_[std::size_t(n - 1)]);
+  else if (x_periodic_) visit(n + nx - 1, -1, -east_[std::size_t(n + nx - 1)]);
+  else if (side_factor_[x_low] > 0) visit(outside, int(x_low), west_side_[lateral_x]);
+  if (i + 1 < g.nx) visit(n + 1, -1, east_[cell]);
+  else if (x_periodic_) visit(n - nx + 1, -1, east_[cell]);
+  else if (side_factor_[x_high] > 0) visit(outside, int(x_high), east_[cell]);
+  // y
+  if (j > 0) visit(n - nx, -1, -north_[std::size_t(n - nx)]);
+  else if (y_periodic_) visit(n + nx * (g.ny - 1), -1, -north_[std::size_t(n + nx * (g.ny - 1))]);
+  else if (side_factor_[y_low] > 0) visit(outside, int(y_low), south_side_[lateral_y]);
+  if (j + 1 < g.ny) visit(n + nx, -1, north_[cell]);
+  else if (y_periodic_) visit(n - nx * (g.ny - 1), -1, north_[cell]);
+  else if (side_factor_[y_high] > 0) visit(outside, int(y_high), north_[cell]);
+  // z
+  if (k > 0) visit(n - plane, -1, -below_[std::size_t(n - plane)]);
+  if (k + 1 < g.nz) visit(n + plane, -1, below_[cell]);
+  else if (below_[cell] != 0.0) visit(outside, int(bottom), below_[cell]);  // a sink face (a visit with 0 moves nothing)
 }
 
 void UpwindAdvection::prepare(double tau, const double* p, const double* e_before, double* e_after,
                               MassLedger& fluid) {
   const Grid& g = model_.grid();
   tau_ = tau;
-  p_ = p;
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < g.nz; ++k) {
     PlaneLedger& ledger = planes_[k];
@@ -83,8 +117,16 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
         int inflows = 0;
         bool exchanges = false;
         // W = (tau g)(p_cell - p_neighbour): the same product, with opposite sign, in the neighbour.
-        for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int side, double conductance) {
+        // Each face's volume is kept once (east, north, bottom; the first column's and row's open
+        // sides) for the passes that follow.
+        below_[cell] = 0.0;
+        for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int side, double conductance, int face) {
           const double volume = (tau * conductance) * (pc - (neighbour >= 0 ? p[neighbour] : 0.0));
+          if (face == 1) east_[cell] = volume;
+          else if (face == 3) north_[cell] = volume;
+          else if (face == 5) below_[cell] = volume;
+          else if (face == 0 && side >= 0) west_side_[std::size_t(j) + std::size_t(g.ny) * std::size_t(k)] = volume;
+          else if (face == 2 && side >= 0) south_side_[std::size_t(i) + std::size_t(g.nx) * std::size_t(k)] = volume;
           net_out += volume;
           exchanges |= volume != 0.0;
           if (volume < 0.0 && neighbour >= 0) ++inflows;
@@ -108,12 +150,10 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
   for (std::size_t head = 0; head < order_.size(); ++head) {
     const std::size_t cell = order_[head];
     const int k = int(cell / plane), j = int((cell % plane) / std::size_t(g.nx)), i = int(cell % std::size_t(g.nx));
-    const double pc = p[cell];
     // The same volume as in the balance above (its negative there), so the counts match exactly
     // even where a face conductance is 0 or the product underflows.
-    for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double conductance) {
-      if (neighbour >= 0 && (tau * conductance) * (pc - p[neighbour]) > 0.0 && --inflows_[neighbour] == 0)
-        order_.push_back(std::size_t(neighbour));
+    for_each_volume(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double volume) {
+      if (neighbour >= 0 && volume > 0.0 && --inflows_[neighbour] == 0) order_.push_back(std::size_t(neighbour));
     });
   }
 }
@@ -121,12 +161,10 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
 void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_before, const double* e_after,
                              double* u, MassLedger& ledger, double inflow_concentration) const {
   const Grid& g = model_.grid();
-  const double* p = p_;
   CompensatedSum lymph;
   CompensatedSum lost[n_sides];
   const std::size_t plane = g.plane_size();
   for (const std::size_t cell : order_) {
-    const double pc = p[cell];
     const int k = int(cell / plane);
     const int j = int((cell % plane) / std::size_t(g.nx));
     const int i = int(cell % std::size_t(g.nx));
@@ -136,8 +174,7 @@ void UpwindAdvection::advect(const AdvectedSolute& solute, const double* e_befor
     int open_outflows = 0;
     int out_sides[n_sides];
     double out_volumes[n_sides];
-    for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int side, double conductance) {
-      const double volume = (tau_ * conductance) * (pc - (neighbour >= 0 ? p[neighbour] : 0.0));
+    for_each_volume(i, j, k, cell, [&](std::ptrdiff_t neighbour, int side, double volume) {
       if (volume > 0.0) {
         outflow += volume;
         if (side >= 0) {
@@ -167,12 +204,9 @@ int UpwindAdvection::inner_flows(std::size_t cell, Flow* flows) const {
   const Grid& g = model_.grid();
   const std::size_t plane = g.plane_size();
   const int k = int(cell / plane), j = int((cell % plane) / std::size_t(g.nx)), i = int(cell % std::size_t(g.nx));
-  const double pc = p_[cell];
   int n_flows = 0;
-  for_each_face(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double conductance) {
-    if (neighbour < 0) return;
-    const double volume = (tau_ * conductance) * (pc - p_[neighbour]);
-    if (volume != 0.0) flows[n_flows++] = {std::size_t(neighbour), volume};
+  for_each_volume(i, j, k, cell, [&](std::ptrdiff_t neighbour, int, double volume) {
+    if (neighbour >= 0 && volume != 0.0) flows[n_flows++] = {std::size_t(neighbour), volume};
   });
   return n_flows;
 }

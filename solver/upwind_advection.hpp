@@ -39,7 +39,7 @@ class UpwindAdvection {
   /// Takes the pressure p (n_cells, any sign) of a step of tau seconds: writes
   /// e_after = (e_before + inflow - outflow) / (1 + tau lambda) per cell, books the fluid volumes lost
   /// through open sides and drained (to_lymph) in `fluid` (m^3), and orders the cells for advect().
-  /// Keeps pointers to p until the next prepare().
+  /// Keeps the face volumes (3 doubles per cell) until the next prepare().
   void prepare(double tau, const double* p, const double* e_before, double* e_after, MassLedger& fluid);
 
   /// Advects one solute (continuity variable u, in place) with the prepared volumes:
@@ -65,10 +65,17 @@ class UpwindAdvection {
   int inner_flows(std::size_t cell, Flow* flows) const;
 
  private:
-  /// Calls visit(neighbour, side, g) for every face of cell (i, j, k) with a non-zero
-  /// conductance g; beyond an open side neighbour = -1 and side names it, else side = -1.
+  /// Calls visit(neighbour, side, g, face) for every face of cell (i, j, k) with a non-zero
+  /// conductance g; beyond an open side neighbour = -1 and side names it, else side = -1; face is
+  /// 0-5 for west, east, south, north, top, bottom (the order of the calls).
   template <class Visit>
   void for_each_face(int i, int j, int k, std::size_t cell, Visit&& visit) const;
+  /// The same faces with the volume W = tau g (p_cell - p_neighbour) of the prepared step,
+  /// visit(neighbour, side, volume), read from the volumes prepare() stored once per face (seen
+  /// from the other cell a face's volume is the exact negative, so the values are those of the
+  /// products themselves).
+  template <class Visit>
+  void for_each_volume(int i, int j, int k, std::size_t cell, Visit&& visit) const;
   /// tau lambda of depth k: the share of e_after drained over the step (lambda = chi / S).
   double drain_rate(int k) const {
     const ComponentCoefficients& co = model_.coefficients(0);
@@ -83,9 +90,13 @@ class UpwindAdvection {
   bool x_periodic_, y_periodic_;
   double side_factor_[n_sides];  // lateral sides: 2 for a sink, 0 closed; bottom: 1 if a sink
   double tau_ = 0.0;
-  const double* p_ = nullptr;
   std::vector<std::size_t> order_;       // cells that exchange or drain fluid, upstream first
   std::vector<unsigned char> inflows_;   // per cell: faces it receives fluid through (255 = quiet)
+  // Face volumes of the prepared step, leaving the cell: through its east, north and bottom face
+  // per cell (the last column's east face: the open side or the periodic wrap; the last layer's
+  // bottom: the sink), and through the west face of the first column and the south face of the
+  // first row to an open side ([j + ny k], [i + nx k]).
+  std::vector<double> east_, north_, below_, west_side_, south_side_;
   std::vector<PlaneLedger> planes_;
 };
 

@@ -13,6 +13,7 @@
 #include "models/error.hpp"
 #include "simulation/checkpointer.hpp"
 #include "simulation/csv_tables.hpp"
+#include "simulation/darcy_bleb.hpp"
 #include "simulation/injection_registry.hpp"
 #include "simulation/results_writer.hpp"
 #include "simulation/summary_writer.hpp"
@@ -191,7 +192,7 @@ TEST(Simulation, DarcyInPiecesEqualsOneCallAndReportsTheInjectionEnd) {
   ASSERT_EQ(whole_rows.ends.size(), 1u);
   EXPECT_EQ(whole_rows.ends[0].first, 0u);
   EXPECT_DOUBLE_EQ(whole_rows.ends[0].second, 10.0);
-  EXPECT_FALSE(whole.can_checkpoint());  // the fluid still moves after 4 min
+  EXPECT_TRUE(whole.can_checkpoint());  // the fluid still moves after 4 min: a coupled checkpoint
 
   Simulation pieces(scenario);
   Recorder piece_rows;
@@ -238,46 +239,56 @@ TEST(Simulation, WritersStoppedCheckpointedAndResumedWriteTheFilesOfOneRun) {
   const fs::path root = fs::temp_directory_path() / "mesosim_test_simulation_writers";
   fs::remove_all(root);
   for (const char* name : {"whole", "resumed"}) prepare_output_directory(root / name, false);
-  long n_steps = 0;
+  long n_steps = 0, n_coupled = 0;
   {
     Simulation whole(scenario);
     Writers writers(root / "whole", whole, nullptr);
     ASSERT_TRUE(whole.run());
     writers.summary.finish(whole, writers.results, 0.0);
     n_steps = whole.state().n_steps;
+    n_coupled = dynamic_cast<const DarcyBleb&>(whole.injection_model()).reservoir().stats().n_coupled_steps;
   }
-  // The same run stopped once the fluid is at rest, checkpointed, and resumed in a new Simulation.
-  {
-    Simulation first(scenario);
-    Writers writers(root / "resumed", first, nullptr);
-    StopAt stop(first, n_steps - 5);
-    first.add_observer(stop);
-    ASSERT_FALSE(first.run());
-    ASSERT_TRUE(first.can_checkpoint()) << "the fluid is at rest before the last steps";
-    writers.checkpoints.save(first);
+  ASSERT_GT(n_steps, n_coupled + 5);
+  // The same run stopped once the fluid is at rest, or while it still moves (the coupled phase:
+  // the fluid and its step control are checkpointed too), checkpointed, and resumed in a new
+  // Simulation.
+  for (const long stop_at : {n_steps - 5, n_coupled / 2}) {
+    SCOPED_TRACE("stopped after step " + std::to_string(stop_at) + " of " + std::to_string(n_steps));
+    fs::remove_all(root / "resumed");
+    prepare_output_directory(root / "resumed", false);
+    {
+      Simulation first(scenario);
+      Writers writers(root / "resumed", first, nullptr);
+      StopAt stop(first, stop_at);
+      first.add_observer(stop);
+      ASSERT_FALSE(first.run());
+      EXPECT_EQ(first.state().n_steps, stop_at);
+      ASSERT_TRUE(first.can_checkpoint());
+      writers.checkpoints.save(first);
+    }
+    {
+      ResumePoint resume{read_checkpoint(root / "resumed"), root / "resumed"};
+      Simulation resumed(scenario, &resume);
+      Writers writers(root / "resumed", resumed, &resume);
+      ASSERT_TRUE(resumed.run());
+      writers.summary.finish(resumed, writers.results, 0.0);
+    }
+    EXPECT_FALSE(fs::exists(root / "resumed" / "checkpoint.h5"));  // finished: nothing to resume
+    for (const char* file : {"ledger.csv", "metrics.csv"})
+      EXPECT_EQ(read_file(root / "whole" / file), read_file(root / "resumed" / file)) << file;
+    // summary.json alike but for wall times (one "..._wall_..." or "wall_..." key per line).
+    auto without_wall_times = [](const std::string& text) {
+      std::istringstream lines(text);
+      std::string kept;
+      for (std::string line; std::getline(lines, line);)
+        if (line.find("wall") == std::string::npos) kept += line + "\n";
+      return kept;
+    };
+    const std::string summary = read_file(root / "resumed" / "summary.json");
+    EXPECT_EQ(without_wall_times(read_file(root / "whole" / "summary.json")), without_wall_times(summary));
+    EXPECT_NE(summary.find("\"max_diameter_m\""), std::string::npos);
+    EXPECT_NE(summary.find("\"reservoir\": \"darcy\""), std::string::npos);
   }
-  {
-    ResumePoint resume{read_checkpoint(root / "resumed"), root / "resumed"};
-    Simulation resumed(scenario, &resume);
-    Writers writers(root / "resumed", resumed, &resume);
-    ASSERT_TRUE(resumed.run());
-    writers.summary.finish(resumed, writers.results, 0.0);
-  }
-  EXPECT_FALSE(fs::exists(root / "resumed" / "checkpoint.h5"));  // finished: nothing to resume
-  for (const char* file : {"ledger.csv", "metrics.csv"})
-    EXPECT_EQ(read_file(root / "whole" / file), read_file(root / "resumed" / file)) << file;
-  // summary.json alike but for wall times (one "..._wall_..." or "wall_..." key per line).
-  auto without_wall_times = [](const std::string& text) {
-    std::istringstream lines(text);
-    std::string kept;
-    for (std::string line; std::getline(lines, line);)
-      if (line.find("wall") == std::string::npos) kept += line + "\n";
-    return kept;
-  };
-  const std::string summary = read_file(root / "resumed" / "summary.json");
-  EXPECT_EQ(without_wall_times(read_file(root / "whole" / "summary.json")), without_wall_times(summary));
-  EXPECT_NE(summary.find("\"max_diameter_m\""), std::string::npos);
-  EXPECT_NE(summary.find("\"reservoir\": \"darcy\""), std::string::npos);
   fs::remove_all(root);
 }
 

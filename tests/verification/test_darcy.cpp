@@ -10,6 +10,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -686,6 +688,77 @@ TEST(Darcy, InjectionsAreCheckedWhenAdded) {
   DarcySettings unknown;
   unknown.advection = "tvd";
   EXPECT_THROW(DarcyReservoir(small_grid, Boundaries{}, layered_tissue(), demanding_components(), unknown), InputError);
+}
+
+/// Two injections 5 minutes apart run to 900 s in one call, or stopped (the stop flag) after the
+/// first step to reach each time in `stops` (s) and continued from a checkpoint's memory in a reservoir built afresh: the
+/// solutes, the fluid, the ledgers and the counters must be the same bits. `n_coupled` of the
+/// stops fall in the coupled phase.
+void check_stopped_and_restored_runs_equal_one_run(const Tissue& tissue, const std::vector<double>& stops,
+                                                   int n_coupled) {
+  const Boundaries bc = x_and_bottom_sinks();
+  DarcyInjection later = small_injection({1.0, 3.0});
+  later.start = 300.0;
+  later.x = 0.6e-3;
+  const std::vector<DarcyInjection> injections{small_injection({5.0, 2.0}), later};
+  auto fresh = [&]() { return std::make_unique<DarcyReservoir>(small_grid, bc, tissue, demanding_components()); };
+  auto result = [](const DarcyReservoir& reservoir, const TransportState& s) {
+    std::vector<double> values = s.u.raw();
+    values.insert(values.end(), s.bound.raw().begin(), s.bound.raw().end());
+    values.insert(values.end(), reservoir.excess().begin(), reservoir.excess().end());
+    const double* p = reservoir.fluid().u.component(0);
+    values.insert(values.end(), p, p + small_grid.n_cells());
+    for (const MassLedger& l : {s.ledger[0], s.ledger[1], reservoir.fluid().ledger[0]})
+      values.insert(values.end(), {l.injected, l.to_blood, l.to_lymph, l.degraded, l.boundary[x_low], l.boundary[bottom]});
+    const DarcyStats& st = reservoir.stats();
+    values.insert(values.end(), {s.time, double(s.n_steps), double(st.n_coupled_steps), double(st.n_rest_steps),
+                                 double(st.n_pressure_solves), st.rest_time, st.released_volume});
+    return values;
+  };
+  std::unique_ptr<DarcyReservoir> whole = fresh();
+  for (const DarcyInjection& injection : injections) whole->add_injection(injection);
+  TransportState whole_state = whole->make_state();
+  ASSERT_TRUE(whole->advance_to(whole_state, 900.0));
+  ASSERT_TRUE(whole->at_rest());
+
+  std::unique_ptr<DarcyReservoir> reservoir = fresh();
+  for (const DarcyInjection& injection : injections) reservoir->add_injection(injection);
+  TransportState state = reservoir->make_state();
+  std::atomic<bool> stop{false};
+  std::size_t next_stop = 0;
+  int n_coupled_stops = 0;
+  auto on_step = [&](const TransportState& s) {
+    if (next_stop < stops.size() && s.time >= stops[next_stop]) stop = true;
+  };
+  reservoir->set_stop_flag(&stop);
+  while (!reservoir->advance_to(state, 900.0, on_step)) {
+    // A checkpoint: the reservoir's memory and the solute state; then a new reservoir.
+    EXPECT_GE(state.time, stops[next_stop]);
+    if (!reservoir->at_rest()) ++n_coupled_stops;
+    const DarcyReservoir::Memory memory = reservoir->memory();
+    const TransportState saved = state;
+    reservoir = fresh();
+    reservoir->restore(memory, saved.time);
+    for (const DarcyInjection& injection : injections) reservoir->resume_injection(injection);
+    state = saved;
+    stop = false;
+    ++next_stop;
+    reservoir->set_stop_flag(&stop);
+  }
+  EXPECT_EQ(next_stop, stops.size());
+  EXPECT_EQ(n_coupled_stops, n_coupled);
+  EXPECT_TRUE(result(*whole, whole_state) == result(*reservoir, state));
+  std::printf("stopped and restored %zu times (%d in the coupled phase) in %ld steps (%ld coupled, at rest from "
+              "%.1f s): the same bits\n", stops.size(), n_coupled_stops, whole_state.n_steps, whole->stats().n_coupled_steps,
+              whole->stats().rest_time);
+}
+
+TEST(Darcy, StoppedInTheCoupledPhaseAndRestoredEqualsOneRun) {
+  // Stops within the first injection's equal steps (1 to 3 s), twice in a row, after it, at rest
+  // (from 28.5 s), within the second injection (300 to 302 s) and after it, for the linear
+  // direct path and the stiffened, relaxing multigrid path.
+  check_stopped_and_restored_runs_equal_one_run(layered_tissue(), {1.5, 1.5, 3.5, 20.0, 200.0, 301.0, 320.0}, 6);
+  check_stopped_and_restored_runs_equal_one_run(stiffened_tissue(), {2.0, 10.0, 200.0, 300.5, 310.0}, 4);
 }
 
 TEST(Darcy, RunsAreBitwiseDeterministicForAThreadCount) {
