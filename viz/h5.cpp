@@ -217,6 +217,22 @@ void write_dataset(const File& file, const std::string& path, const std::vector<
     fail_write(file, "dataset " + path);
 }
 
+void write_checksummed_dataset(const File& file, const std::string& path, const std::vector<hsize_t>& dims,
+                               const double* data) {
+  const Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr));
+  const Handle properties(H5Pcreate(H5P_DATASET_CREATE));
+  if (!dims.empty()) {
+    std::vector<hsize_t> chunk(dims.size(), 1);
+    for (std::size_t d = dims.size() >= 2 ? dims.size() - 2 : 0; d < dims.size(); ++d) chunk[d] = std::max<hsize_t>(dims[d], 1);
+    H5Pset_chunk(properties.id(), int(chunk.size()), chunk.data());
+    H5Pset_fletcher32(properties.id());
+  }
+  const Handle dataset(H5Dcreate2(file.id(), path.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, properties.id(),
+                                  H5P_DEFAULT));
+  if (!dataset.valid() || H5Dwrite(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    fail_write(file, "dataset " + path);
+}
+
 void write_dataset(const File& file, const std::string& path, const std::vector<hsize_t>& dims, const int* data,
                    bool compress) {
   const Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr));
