@@ -2,12 +2,14 @@
 // as the physics they check.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "models/component.hpp"
 #include "models/tissue.hpp"
 #include "solver/grid.hpp"
 #include "solver/integrator.hpp"
+#include "solver/transport_model.hpp"
 
 namespace mesosim::testing {
 
@@ -34,6 +36,26 @@ inline IntegratorSettings fixed_steps(const std::string& scheme, double step) {
   settings.adaptive = false;
   settings.fixed_step = step;
   return settings;
+}
+
+/// The small file-format model of the results and checkpoint tests and the binary fuzz targets:
+/// 6 x 5 x 4 cells, two layers, two components (one with a partition coefficient, names with a
+/// space and a slash).
+inline std::unique_ptr<TransportModel> two_layer_model() {
+  Grid grid;
+  grid.nx = 6;
+  grid.ny = 5;
+  grid.nz = 4;
+  grid.hx = 1e-4;
+  grid.hz = 2e-4;
+  Tissue tissue;
+  tissue.layers = {Layer{"upper", 3e-4, 0.3}, Layer{"lower", 5e-4, 0.2}};
+  Component drug = uniform_component(2, 1e-10, 1e-4);
+  drug.name = "drug a";
+  Component other = uniform_component(2, 2e-10);
+  other.name = "other/b";
+  other.in_layer[1].partition = 2.0;
+  return std::make_unique<TransportModel>(grid, Boundaries{}, tissue, std::vector<Component>{drug, other});
 }
 
 }  // namespace mesosim::testing

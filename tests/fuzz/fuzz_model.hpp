@@ -14,22 +14,7 @@
 
 namespace mesosim::fuzz {
 
-inline std::unique_ptr<TransportModel> small_model() {
-  Grid grid;
-  grid.nx = 6;
-  grid.ny = 5;
-  grid.nz = 4;
-  grid.hx = 1e-4;
-  grid.hz = 2e-4;
-  Tissue tissue;
-  tissue.layers = {Layer{"upper", 3e-4, 0.3}, Layer{"lower", 5e-4, 0.2}};
-  Component drug = testing::uniform_component(2, 1e-10, 1e-4);
-  drug.name = "drug a";
-  Component other = testing::uniform_component(2, 2e-10);
-  other.name = "other/b";
-  other.in_layer[1].partition = 2.0;
-  return std::make_unique<TransportModel>(grid, Boundaries{}, tissue, std::vector<Component>{drug, other});
-}
+inline std::unique_ptr<TransportModel> small_model() { return testing::two_layer_model(); }
 
 /// A directory of this process for the file a target reads (HDF5 reads files, not memory).
 inline std::filesystem::path scratch_directory() {

@@ -28,19 +28,8 @@ class ResultsTest : public ::testing::Test {
                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
     fs::create_directories(dir);
-    grid.nx = 6;
-    grid.ny = 5;
-    grid.nz = 4;
-    grid.hx = 1e-4;
-    grid.hz = 2e-4;
-    Tissue tissue;
-    tissue.layers = {Layer{"upper", 3e-4, 0.3}, Layer{"lower", 5e-4, 0.2}};
-    Component drug = testing::uniform_component(2, 1e-10, 1e-4);
-    drug.name = "drug a";
-    Component other = testing::uniform_component(2, 2e-10);
-    other.name = "other/b";
-    other.in_layer[1].partition = 2.0;
-    model = std::make_unique<TransportModel>(grid, Boundaries{}, tissue, std::vector<Component>{drug, other});
+    model = testing::two_layer_model();
+    grid = model->grid();
     state = TransportState(*model);
     for (int c = 0; c < 2; ++c)
       for (std::size_t n = 0; n < grid.n_cells(); ++n) state.u(c, n) = 1.0 + double(n) / 7.0 + 0.1 * c;
