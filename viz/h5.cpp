@@ -379,6 +379,24 @@ std::size_t checked_count(const File& file, const std::string& what, const std::
   }
   return checked_count(file, what, n, size);
 }
+
+/// InputError when a damaged file's dataset claims more stored bytes than the file has, or chunks
+/// larger than checked_count allows: libhdf5 allocates a chunk's bytes as the file's index states
+/// them before reading any, so a flipped chunk size (4.2 GB in a 200 kB file) is refused here.
+void check_storage(const File& file, const std::string& path, const Handle& dataset, std::size_t size) {
+  hsize_t file_size = 0;
+  H5Fget_filesize(file.id(), &file_size);
+  if (H5Dget_storage_size(dataset.id()) > file_size)
+    fail_read(file, path + " (it claims " + std::to_string(H5Dget_storage_size(dataset.id())) +
+                        " stored bytes in a file of " + std::to_string(file_size) + ": damaged)");
+  const Handle properties(H5Dget_create_plist(dataset.id()));
+  if (!properties.valid() || H5Pget_layout(properties.id()) != H5D_CHUNKED) return;
+  const int rank = H5Pget_chunk(properties.id(), 0, nullptr);
+  if (rank <= 0) fail_read(file, path + " (chunk layout)");
+  std::vector<hsize_t> chunk(std::size_t(rank), 0);
+  H5Pget_chunk(properties.id(), rank, chunk.data());
+  checked_count(file, path + " chunk", chunk, size);
+}
 }  // namespace
 
 std::vector<double> read_doubles(const File& file, const std::string& path) {
@@ -386,6 +404,8 @@ std::vector<double> read_doubles(const File& file, const std::string& path) {
   std::vector<double> values(checked_count(file, path, dims, sizeof(double)));
   const hsize_t n = values.size();
   const Handle dataset(H5Dopen2(file.id(), path.c_str(), H5P_DEFAULT));
+  if (!dataset.valid()) fail_read(file, path);
+  check_storage(file, path, dataset, sizeof(double));
   if (n > 0 && H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     fail_read(file, path);
   return values;
@@ -401,6 +421,7 @@ std::vector<std::string> read_strings(const File& file, const std::string& path)
   const hsize_t n = dims.empty() ? 1 : dims[0];
   if (width == 0) fail_read(file, path + " (strings of no width)");
   std::vector<char> packed(checked_count(file, path, n, width) * width + 1, '\0');
+  check_storage(file, path, dataset, width);
   if (n > 0 && H5Dread(dataset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()) < 0) fail_read(file, path);
   std::vector<std::string> values;
   for (hsize_t k = 0; k < n; ++k) {
