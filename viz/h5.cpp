@@ -380,9 +380,11 @@ std::size_t checked_count(const File& file, const std::string& what, const std::
   return checked_count(file, what, n, size);
 }
 
-/// InputError when a damaged file's dataset claims more stored bytes than the file has, or chunks
-/// larger than checked_count allows: libhdf5 allocates a chunk's bytes as the file's index states
-/// them before reading any, so a flipped chunk size (4.2 GB in a 200 kB file) is refused here.
+/// InputError when a damaged file's dataset claims more stored bytes than the file has, chunks
+/// larger than checked_count allows, or a chunk its index records wrongly (outside the dataset or
+/// the file, of no size, of the wrong size when unfiltered, or with filters skipped, which MesoSim
+/// never does). libhdf5 1.10 trusts the chunk index (not checksummed in the 1.8 format): a flipped
+/// chunk size made it allocate 4.2 GB, an emptied one read past its buffer.
 void check_storage(const File& file, const std::string& path, const Handle& dataset, std::size_t size) {
   hsize_t file_size = 0;
   H5Fget_filesize(file.id(), &file_size);
@@ -395,7 +397,25 @@ void check_storage(const File& file, const std::string& path, const Handle& data
   if (rank <= 0) fail_read(file, path + " (chunk layout)");
   std::vector<hsize_t> chunk(std::size_t(rank), 0);
   H5Pget_chunk(properties.id(), rank, chunk.data());
-  checked_count(file, path + " chunk", chunk, size);
+  const std::size_t chunk_bytes = checked_count(file, path + " chunk", chunk, size) * size;
+  const bool filtered = H5Pget_nfilters(properties.id()) > 0;
+  const std::vector<hsize_t> dims = dataset_dims(file, path);
+  if (dims.size() != chunk.size()) fail_read(file, path + " (chunk rank)");
+  const Handle space(H5Dget_space(dataset.id()));
+  hsize_t n_chunks = 0;
+  if (H5Dget_num_chunks(dataset.id(), space.id(), &n_chunks) < 0) fail_read(file, path + " (chunk index)");
+  std::vector<hsize_t> offset(chunk.size(), 0);
+  for (hsize_t n = 0; n < n_chunks; ++n) {
+    unsigned filter_mask = 0;
+    haddr_t address = 0;
+    hsize_t stored = 0;
+    const bool read = H5Dget_chunk_info(dataset.id(), space.id(), n, offset.data(), &filter_mask, &address, &stored) >= 0;
+    bool inside = read && filter_mask == 0 && stored > 0 && (filtered || stored == chunk_bytes) &&
+                  address != HADDR_UNDEF && address <= file_size && stored <= file_size - address;
+    for (std::size_t d = 0; inside && d < chunk.size(); ++d)
+      inside = chunk[d] > 0 && offset[d] % chunk[d] == 0 && offset[d] < std::max<hsize_t>(dims[d], 1);
+    if (!inside) fail_read(file, path + " (chunk " + std::to_string(n) + " is recorded wrongly: damaged)");
+  }
 }
 }  // namespace
 
