@@ -64,7 +64,8 @@ void SummaryWriter::finish(const Simulation& sim, ResultsWriter& results, double
                       {"cells", scenario.target.cells(model).size()}};
   summary << "\ncomponent, residence half-life h, systemic fraction %, peak mg/mL, max coverage %, time above threshold h\n";
   for (int c = 0; c < model.n_components(); ++c) {
-    const RunFigures f = summarise(of(c));
+    // From every step; from the output rows only for a run resumed from an older checkpoint.
+    const RunFigures f = sim.run_figures(c) ? *sim.run_figures(c) : summarise(of(c));
     const ComponentMetrics& last = of(c).back();
     report["components"].push_back(
         {{"name", model.component(c).name},
