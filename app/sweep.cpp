@@ -131,6 +131,7 @@ struct CasePlan {
   double memory = 0.0;        ///< bytes
   double estimate = 0.0;      ///< s, rough
   std::string invalid;        ///< the InputError, if any
+  int reruns = 0;             ///< times relaunched after a kill the sweep did not send
 };
 
 CasePlan plan_case(const Sweep& sweep, const SweepCase& c, const fs::path& out, int threads) {
@@ -526,11 +527,20 @@ std::size_t run_cases(const Sweep& sweep, const std::vector<CasePlan*>& mine, in
     CasePlan& p = *found->second.first;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - found->second.second).count();
     running.erase(found);
+    // A case killed by a signal the sweep did not pass on (the OOM killer, a stray kill -9) runs
+    // again once, from its checkpoint if it wrote one, so the table stays whole.
+    if (WIFSIGNALED(wait_status) && sweep_signal.load() == 0 && p.reruns == 0) {
+      ++p.reruns;
+      report(p, ("killed by signal " + std::to_string(WTERMSIG(wait_status)) + ", run again").c_str(), wall, "");
+      running[launch(p, threads)] = {&p, std::chrono::steady_clock::now()};
+      continue;
+    }
     memory_in_use -= p.memory;
     const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
     std::string status = code == 0 ? "ok" : code == 130 || code == 143 ? "interrupted" : "failed";
     const std::string error = code == 0 ? "" : tail_of(p.dir / "run.log", 2);
-    write_json(p.dir / "status.json", {{"status", status}, {"exit_code", code}, {"wall_s", wall}, {"error", error}});
+    write_json(p.dir / "status.json",
+               {{"status", status}, {"exit_code", code}, {"wall_s", wall}, {"error", error}, {"reruns", p.reruns}});
     if (code == 0) ++n_done;
     else ++n_failed;
     report(p, status.c_str(), wall, error);

@@ -207,7 +207,8 @@ toml::table parse_document(const std::string& text, const std::string& path) {
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path);
-  if (!std::filesystem::exists(path) || !in) throw InputError(path + ": no such scenario file (or not readable)");
+  std::error_code error;  // a name the system refuses (too long) is "no such file", not an exception
+  if (!std::filesystem::exists(path, error) || !in) throw InputError(path + ": no such scenario file (or not readable)");
   std::ostringstream text;
   text << in.rdbuf();
   toml::table document = parse_document(text.str(), path);

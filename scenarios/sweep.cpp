@@ -101,7 +101,8 @@ std::pair<int, int> parse_shard(const std::string& text) {
 
 Sweep load_sweep(const std::string& path) {
   std::ifstream in(path);
-  if (!std::filesystem::exists(path) || !in) throw InputError(path + ": no such sweep file (or not readable)");
+  std::error_code error;  // a name the system refuses (too long) is "no such file", not an exception
+  if (!std::filesystem::exists(path, error) || !in) throw InputError(path + ": no such sweep file (or not readable)");
   std::ostringstream text;
   text << in.rdbuf();
   return load_sweep_text(text.str(), path);
@@ -116,8 +117,11 @@ Sweep load_sweep_text(const std::string& text, const std::string& path) {
   const std::string base = root.text("base");
   const std::filesystem::path base_path = std::filesystem::path(path).parent_path() / base;
   sweep.base = std::filesystem::path(base).is_absolute() ? base : base_path.lexically_normal().string();
-  if (!std::filesystem::exists(sweep.base))
-    root.fail("base", root.find("base"), "'" + sweep.base + "' does not exist (the path is relative to the sweep file)");
+  std::error_code error;  // e.g. a file name longer than the system allows (ENAMETOOLONG)
+  if (!std::filesystem::exists(sweep.base, error))
+    root.fail("base", root.find("base"),
+              "'" + sweep.base + "' does not exist (the path is relative to the sweep file)" +
+                  (error ? " (" + error.message() + ")" : std::string()));
   if (const toml::node* set = root.find("set")) {
     const toml::array* list = set->as_array();
     if (!list) root.fail("set", set, "a list of \"key=value\" strings, e.g. [\"time.end=2 d\"]");

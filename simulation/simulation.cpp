@@ -25,6 +25,7 @@ class Simulation::Events : public InjectionEvents {
  public:
   explicit Events(Simulation& sim) : sim_(sim) {}
   void injection_given(std::size_t index, int n_cells) override {
+    sim_.sample_figures();  // the deposit, before the next step
     const auto start = std::chrono::steady_clock::now();
     for (Observer* o : sim_.observers_) o->on_injection_given(sim_, index, n_cells);
     sim_.observer_seconds_ += seconds_since(start);
@@ -63,7 +64,13 @@ Simulation::Simulation(const Scenario& scenario, const ResumePoint* resume)
   }
   n_outputs_ = long(schedule_.times.size()) - 1;
   target_cells_ = scenario_.target.cells(model_->transport());
+  for (double threshold : scenario_.target.threshold) figures_.emplace_back(threshold);
   if (resume) {
+    for (std::size_t c = 0; c < figures_.size(); ++c) {
+      const std::string key = "run.figures." + std::to_string(c);
+      figures_complete_ = figures_complete_ && resume->checkpoint.has(key);
+      if (figures_complete_) figures_[c].restore(resume->checkpoint.reals(key));
+    }
     next_output_ = long(resume->checkpoint.count("run.next_output"));
     read_checkpoint_state(resume->directory, model_->transport(), state_);
     model_->load(resume->checkpoint, state_);
@@ -98,13 +105,23 @@ bool Simulation::advance_to(double t) {
 }
 
 void Simulation::on_step() {
+  sample_figures();
   if (observers_.empty()) return;
   const auto start = std::chrono::steady_clock::now();
   for (Observer* o : observers_) o->on_step(*this);
   observer_seconds_ += seconds_since(start);
 }
 
+void Simulation::sample_figures() {
+  const auto start = std::chrono::steady_clock::now();
+  const TransportModel& model = model_->transport();
+  for (int c = 0; c < model.n_components(); ++c)
+    figures_[std::size_t(c)].add(sample_step(model, state_, c, target_cells_, scenario_.target.threshold[std::size_t(c)]));
+  metrics_seconds_ += seconds_since(start);
+}
+
 void Simulation::output(long n, bool snapshot) {
+  sample_figures();
   const auto metrics_start = std::chrono::steady_clock::now();
   const TransportModel& model = model_->transport();
   SeriesRow row;
@@ -129,6 +146,8 @@ void Simulation::output(long n, bool snapshot) {
 
 void Simulation::save(Checkpoint& checkpoint) const {
   checkpoint.put_count("run.next_output", next_output_);
+  if (figures_complete_)
+    for (std::size_t c = 0; c < figures_.size(); ++c) checkpoint.put_reals("run.figures." + std::to_string(c), figures_[c].memory());
   model_->save(checkpoint);
 }
 

@@ -22,6 +22,7 @@
 #include "simulation/observer.hpp"
 #include "simulation/prepare.hpp"
 #include "solver/integrator.hpp"
+#include "solver/metrics.hpp"
 #include "solver/transport_model.hpp"
 #include "viz/checkpoint.hpp"
 
@@ -82,6 +83,11 @@ class Simulation {
   InjectionModel& injection_model() { return *model_; }
   /// The injections in time order (indices of events refer to these).
   const std::vector<Injection>& injections() const { return injections_; }
+  /// Component c's run figures from every accepted step (solver/metrics.hpp), or nullptr when the
+  /// run was resumed from a checkpoint that predates them (the caller uses the output rows then).
+  const RunFigures* run_figures(int c) const {
+    return figures_complete_ ? &figures_.at(std::size_t(c)).figures() : nullptr;
+  }
   /// Wall time spent measuring metrics and inside observers, s (not results: for the summary).
   double metrics_seconds() const { return metrics_seconds_; }
   double observer_seconds() const { return observer_seconds_; }
@@ -90,12 +96,15 @@ class Simulation {
   class Events;
   void output(long n, bool snapshot);
   void on_step();
+  void sample_figures();  // every step, output and injection: the run figures' trackers
 
   Scenario scenario_;
   std::vector<Injection> injections_;  // time order
   std::unique_ptr<InjectionModel> model_;
   TransportState state_;
   std::vector<std::size_t> target_cells_;
+  std::vector<RunFiguresTracker> figures_;  // per component
+  bool figures_complete_ = true;
   OutputSchedule schedule_;  // output times and which of them hold a snapshot
   long n_outputs_ = 0;
   long next_output_ = 1;

@@ -151,7 +151,8 @@ MESOSIM_ALWAYS_INLINE void tr_bdf2_full_chunk(double* u, std::ptrdiff_t stride, 
   constexpr int lanes = VectorBytes / int(sizeof(double)), n_vectors = Lines / lanes;
   // Vector v of a row (references, so that no vector crosses a call boundary by value).
   auto at = [](double* row, int v) -> Unaligned& { return *reinterpret_cast<Unaligned*>(row + v * lanes); };
-  auto add = [](double& sum, const Vector& value) {
+  // Unaligned: rows of u start at any double (a reference of the aligned type there is UB; UBSan).
+  auto add = [](double& sum, const Unaligned& value) {
     for (int w = 0; w < lanes; ++w) sum += value[w];
   };
   double* u_last = u + (n - 1) * stride;
@@ -266,7 +267,8 @@ MESOSIM_ALWAYS_INLINE void tr_bdf2_row_chunk(double* lines, std::ptrdiff_t line_
   constexpr int lanes = 8, n_vectors = line_chunk / lanes;
   static_assert(VectorBytes == lanes * int(sizeof(double)));
   auto at = [](double* row, int v) -> Unaligned& { return *reinterpret_cast<Unaligned*>(row + v * lanes); };
-  auto add = [](double& sum, const Vector& value) {
+  // Unaligned: rows of u start at any double (a reference of the aligned type there is UB; UBSan).
+  auto add = [](double& sum, const Unaligned& value) {
     for (int w = 0; w < lanes; ++w) sum += value[w];
   };
   // block[v][m]: cell first + m of lines v * 8 .. v * 8 + 7.

@@ -126,4 +126,86 @@ RunFigures summarise(const std::vector<ComponentMetrics>& series) {
   return f;
 }
 
+namespace {
+/// Time during `dt` at which the linear interpolant from `before` to `after` is >= 0.
+double time_at_or_above(double before, double after, double dt) {
+  if (before >= 0.0 && after >= 0.0) return dt;
+  if (before < 0.0 && after < 0.0) return 0.0;
+  return dt * std::max(before, after) / std::abs(before - after);
+}
+}  // namespace
+
+StepSample sample_step(const TransportModel& model, const TransportState& state, int c,
+                       const std::vector<std::size_t>& target_cells, double threshold) {
+  const Grid& g = model.grid();
+  const MassLedger& l = state.ledger[c];
+  StepSample s;
+  s.time = state.time;
+  const double injected = l.injected > 0.0 ? l.injected : 1.0;
+  s.in_tissue = l.injected > 0.0 ? (l.injected - l.removed()) / injected : 0.0;
+  s.to_blood = l.to_blood / injected;
+  const std::vector<double>& partition = model.coefficients(c).partition;
+  const std::size_t plane = g.plane_size();
+  const double* u = state.u.component(c);
+  double peak = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : peak)
+  for (int k = 0; k < g.nz; ++k) {
+    const double* row = u + std::size_t(k) * plane;
+    double peak_u = 0.0;
+#pragma omp simd reduction(max : peak_u)
+    for (std::size_t n = 0; n < plane; ++n) peak_u = std::max(peak_u, row[n]);
+    peak = std::max(peak, partition[std::size_t(k)] * peak_u);
+  }
+  s.peak = peak;
+  // The target cells are in plane order: the partition changes only at a new plane.
+  double peak_in_target = 0.0;
+  std::size_t above = 0;
+#pragma omp parallel for schedule(static) reduction(max : peak_in_target) reduction(+ : above)
+  for (std::size_t t = 0; t < target_cells.size(); ++t) {
+    const std::size_t cell = target_cells[t];
+    const double value = partition[cell / plane] * u[cell];
+    peak_in_target = std::max(peak_in_target, value);
+    above += value >= threshold ? 1 : 0;
+  }
+  s.peak_in_target = peak_in_target;
+  s.coverage = target_cells.empty() ? 0.0 : double(above) / double(target_cells.size());
+  return s;
+}
+
+void RunFiguresTracker::add(const StepSample& s) {
+  RunFigures& f = figures_;
+  f.max_coverage = std::max(f.max_coverage, s.coverage);
+  f.peak = std::max(f.peak, s.peak);
+  f.systemic_fraction = s.to_blood;
+  if (started_ && s.time > last_.time) {
+    const StepSample& before = last_;
+    const double dt = s.time - before.time;
+    f.coverage_time += 0.5 * (before.coverage + s.coverage) * dt;
+    f.time_half_covered += time_at_or_above(before.coverage - 0.5, s.coverage - 0.5, dt);
+    // Some target cell at or above threshold: the target peak at or above it, crossing linearly.
+    f.time_above_threshold += time_at_or_above(before.peak_in_target - threshold_, s.peak_in_target - threshold_, dt);
+    if (f.residence_half_life < 0.0 && before.in_tissue > 0.5 && s.in_tissue <= 0.5)
+      f.residence_half_life =
+          s.in_tissue > 0.0
+              ? before.time + dt * std::log(before.in_tissue / 0.5) / std::log(before.in_tissue / s.in_tissue)
+              : before.time + dt * (before.in_tissue - 0.5) / before.in_tissue;
+  }
+  started_ = true;
+  last_ = s;
+}
+
+std::vector<double> RunFiguresTracker::memory() const {
+  const RunFigures& f = figures_;
+  return {started_ ? 1.0 : 0.0, last_.time, last_.in_tissue, last_.to_blood, last_.coverage, last_.peak,
+          last_.peak_in_target, f.residence_half_life, f.time_above_threshold, f.max_coverage, f.coverage_time,
+          f.time_half_covered, f.peak, f.systemic_fraction};
+}
+
+void RunFiguresTracker::restore(const std::vector<double>& m) {
+  if (m.size() != 14) throw InputError("run figures: " + std::to_string(m.size()) + " values in the checkpoint, not 14");
+  started_ = m[0] != 0.0;
+  last_ = StepSample{m[1], m[2], m[3], m[4], m[5], m[6]};
+  figures_ = RunFigures{m[7], m[8], m[9], m[10], m[11], m[12], m[13]};
+}
+
 }  // namespace mesosim

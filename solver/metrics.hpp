@@ -4,7 +4,8 @@
 //   uniformity   coefficient of variation of the concentration over the same cells (std / mean);
 //   peak         largest concentration in the tissue, and in the target region;
 //   mass         in tissue (fluid + bound), and the ledger's blood / lymph fractions.
-// Time-integrated figures (residence half-life, time above threshold) come from MetricsSeries.
+// Time-integrated figures (residence half-life, time above threshold, coverage-time, peak) come
+// from RunFiguresTracker, fed after every accepted step (summarise() does the same from output rows).
 #pragma once
 
 #include <string>
@@ -54,5 +55,39 @@ struct RunFigures {
   double systemic_fraction = 0;     ///< to blood at the end, fraction of the injected mass
 };
 RunFigures summarise(const std::vector<ComponentMetrics>& series);
+
+/// What the run figures need of one component after a step: cheap enough for every step (the
+/// fractions from the ledger, one pass over the target cells, one vectorised max over the field).
+struct StepSample {
+  double time = 0;            ///< s
+  double in_tissue = 0;       ///< fraction of the injected mass: (injected - removed) / injected
+  double to_blood = 0;        ///< fraction of the injected mass
+  double coverage = 0;        ///< fraction of the target cells at or above threshold
+  double peak = 0;            ///< kg/m^3, anywhere in the tissue
+  double peak_in_target = 0;  ///< kg/m^3
+};
+StepSample sample_step(const TransportModel& model, const TransportState& state, int c,
+                       const std::vector<std::size_t>& target_cells, double threshold);
+
+/// The run figures of one component kept from every step rather than the output times: coverage
+/// integrated by the trapezoid rule between steps, time above threshold and at half coverage up to
+/// the linear crossing of the target peak (coverage) between two steps, the residence half-life at
+/// the exponential crossing, maxima over every step. Samples at the same time (an injection
+/// between two steps) replace the last one without adding time.
+class RunFiguresTracker {
+ public:
+  explicit RunFiguresTracker(double threshold) : threshold_(threshold) {}
+  void add(const StepSample& sample);
+  const RunFigures& figures() const { return figures_; }
+  /// The tracker's memory for a checkpoint, and back (InputError if the size is not the tracker's).
+  std::vector<double> memory() const;
+  void restore(const std::vector<double>& memory);
+
+ private:
+  double threshold_;  // kg/m^3
+  bool started_ = false;
+  StepSample last_;
+  RunFigures figures_;
+};
 
 }  // namespace mesosim

@@ -139,10 +139,12 @@ void write_checkpoint(const fs::path& directory, const Checkpoint& checkpoint, c
     h5::write_strings(file, "/memory_keys", keys);
     const Grid& g = model.grid();
     const std::vector<hsize_t> dims{hsize_t(model.n_components()), hsize_t(g.nz), hsize_t(g.ny), hsize_t(g.nx)};
-    h5::write_dataset(file, "/u", dims, state.u.raw().data());
-    if (!state.bound.empty()) h5::write_dataset(file, "/bound", dims, state.bound.raw().data());
+    // Checksummed: a damaged field is an error on resume, never a run continued from wrong numbers
+    // (the metadata, /memory included, is checksummed by the file format; viz/h5.cpp).
+    h5::write_checksummed_dataset(file, "/u", dims, state.u.raw().data());
+    if (!state.bound.empty()) h5::write_checksummed_dataset(file, "/bound", dims, state.bound.raw().data());
     const std::vector<double> ledgers = pack_ledgers(state.ledger);
-    h5::write_dataset(file, "/ledger", {hsize_t(model.n_components()), hsize_t(4 + n_sides)}, ledgers.data());
+    h5::write_checksummed_dataset(file, "/ledger", {hsize_t(model.n_components()), hsize_t(4 + n_sides)}, ledgers.data());
     file.close();
   }
   sync_file(temporary);
@@ -236,6 +238,10 @@ Checkpoint read_checkpoint(const fs::path& directory) {
     read_format_1(file, path, checkpoint);
     return checkpoint;
   }
+  if (format.rfind("MesoSim checkpoint ", 0) == 0 && format != format_name)
+    throw InputError(path.string() + " is a MesoSim checkpoint of format '" + format + "', which this build does not "
+                     "read (it reads '" + format_1_name + "' and '" + format_name + "'): resume it with the MesoSim "
+                     "version that wrote it");
   if (format != format_name) throw InputError(path.string() + " is not a MesoSim checkpoint (format '" + format + "')");
   for (const std::string& entry : h5::read_strings(file, "/memory_keys")) {
     const std::size_t space = entry.find(' ');

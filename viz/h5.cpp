@@ -217,6 +217,22 @@ void write_dataset(const File& file, const std::string& path, const std::vector<
     fail_write(file, "dataset " + path);
 }
 
+void write_checksummed_dataset(const File& file, const std::string& path, const std::vector<hsize_t>& dims,
+                               const double* data) {
+  const Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr));
+  const Handle properties(H5Pcreate(H5P_DATASET_CREATE));
+  if (!dims.empty()) {
+    std::vector<hsize_t> chunk(dims.size(), 1);
+    for (std::size_t d = dims.size() >= 2 ? dims.size() - 2 : 0; d < dims.size(); ++d) chunk[d] = std::max<hsize_t>(dims[d], 1);
+    H5Pset_chunk(properties.id(), int(chunk.size()), chunk.data());
+    H5Pset_fletcher32(properties.id());
+  }
+  const Handle dataset(H5Dcreate2(file.id(), path.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, properties.id(),
+                                  H5P_DEFAULT));
+  if (!dataset.valid() || H5Dwrite(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    fail_write(file, "dataset " + path);
+}
+
 void write_dataset(const File& file, const std::string& path, const std::vector<hsize_t>& dims, const int* data,
                    bool compress) {
   const Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr));
@@ -363,6 +379,44 @@ std::size_t checked_count(const File& file, const std::string& what, const std::
   }
   return checked_count(file, what, n, size);
 }
+
+/// InputError when a damaged file's dataset claims more stored bytes than the file has, chunks
+/// larger than checked_count allows, or a chunk its index records wrongly (outside the dataset or
+/// the file, of no size, of the wrong size when unfiltered, or with filters skipped, which MesoSim
+/// never does). libhdf5 1.10 trusts the chunk index (not checksummed in the 1.8 format): a flipped
+/// chunk size made it allocate 4.2 GB, an emptied one read past its buffer.
+void check_storage(const File& file, const std::string& path, const Handle& dataset, std::size_t size) {
+  hsize_t file_size = 0;
+  H5Fget_filesize(file.id(), &file_size);
+  if (H5Dget_storage_size(dataset.id()) > file_size)
+    fail_read(file, path + " (it claims " + std::to_string(H5Dget_storage_size(dataset.id())) +
+                        " stored bytes in a file of " + std::to_string(file_size) + ": damaged)");
+  const Handle properties(H5Dget_create_plist(dataset.id()));
+  if (!properties.valid() || H5Pget_layout(properties.id()) != H5D_CHUNKED) return;
+  const int rank = H5Pget_chunk(properties.id(), 0, nullptr);
+  if (rank <= 0) fail_read(file, path + " (chunk layout)");
+  std::vector<hsize_t> chunk(std::size_t(rank), 0);
+  H5Pget_chunk(properties.id(), rank, chunk.data());
+  const std::size_t chunk_bytes = checked_count(file, path + " chunk", chunk, size) * size;
+  const bool filtered = H5Pget_nfilters(properties.id()) > 0;
+  const std::vector<hsize_t> dims = dataset_dims(file, path);
+  if (dims.size() != chunk.size()) fail_read(file, path + " (chunk rank)");
+  const Handle space(H5Dget_space(dataset.id()));
+  hsize_t n_chunks = 0;
+  if (H5Dget_num_chunks(dataset.id(), space.id(), &n_chunks) < 0) fail_read(file, path + " (chunk index)");
+  std::vector<hsize_t> offset(chunk.size(), 0);
+  for (hsize_t n = 0; n < n_chunks; ++n) {
+    unsigned filter_mask = 0;
+    haddr_t address = 0;
+    hsize_t stored = 0;
+    const bool read = H5Dget_chunk_info(dataset.id(), space.id(), n, offset.data(), &filter_mask, &address, &stored) >= 0;
+    bool inside = read && filter_mask == 0 && stored > 0 && (filtered || stored == chunk_bytes) &&
+                  address != HADDR_UNDEF && address <= file_size && stored <= file_size - address;
+    for (std::size_t d = 0; inside && d < chunk.size(); ++d)
+      inside = chunk[d] > 0 && offset[d] % chunk[d] == 0 && offset[d] < std::max<hsize_t>(dims[d], 1);
+    if (!inside) fail_read(file, path + " (chunk " + std::to_string(n) + " is recorded wrongly: damaged)");
+  }
+}
 }  // namespace
 
 std::vector<double> read_doubles(const File& file, const std::string& path) {
@@ -370,6 +424,8 @@ std::vector<double> read_doubles(const File& file, const std::string& path) {
   std::vector<double> values(checked_count(file, path, dims, sizeof(double)));
   const hsize_t n = values.size();
   const Handle dataset(H5Dopen2(file.id(), path.c_str(), H5P_DEFAULT));
+  if (!dataset.valid()) fail_read(file, path);
+  check_storage(file, path, dataset, sizeof(double));
   if (n > 0 && H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     fail_read(file, path);
   return values;
@@ -385,6 +441,7 @@ std::vector<std::string> read_strings(const File& file, const std::string& path)
   const hsize_t n = dims.empty() ? 1 : dims[0];
   if (width == 0) fail_read(file, path + " (strings of no width)");
   std::vector<char> packed(checked_count(file, path, n, width) * width + 1, '\0');
+  check_storage(file, path, dataset, width);
   if (n > 0 && H5Dread(dataset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()) < 0) fail_read(file, path);
   std::vector<std::string> values;
   for (hsize_t k = 0; k < n; ++k) {

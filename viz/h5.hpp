@@ -70,6 +70,10 @@ void write_dataset(const File& file, const std::string& path, const std::vector<
                    bool compress = false, bool as_float32 = false);
 void write_dataset(const File& file, const std::string& path, const std::vector<hsize_t>& dims, const int* data,
                    bool compress = false);
+/// The same, chunked by planes of the last two dimensions with a Fletcher-32 checksum per chunk and no
+/// compression: reading a damaged chunk back is an error, not wrong numbers (the checkpoint's fields).
+void write_checksummed_dataset(const File& file, const std::string& path, const std::vector<hsize_t>& dims,
+                               const double* data);
 /// A 3-D field (nz, ny, nx) chunked by z-planes with the standard shuffle + deflate filters, each
 /// chunk compressed here in parallel (zlib run-length strategy: ~5x faster than level 1 for about
 /// the same size on smooth float data) and written with H5Dwrite_chunk; any HDF5 reader decodes it.

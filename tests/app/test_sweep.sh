@@ -2,7 +2,8 @@
 # `mesosim sweep` end to end on scenarios/sweeps/spacing_quick.toml (8 cases of about 0.1 s):
 # dry run, a parallel sweep with one table (CSV and HDF5), the same table with 1 job, with two
 # shards gathered and with 2 MPI ranks (scheduling never changes a result), a failing case recorded
-# without stopping the sweep, resume after lost cases, and input errors.
+# without stopping the sweep, resume after lost cases, a case process killed mid-case run again,
+# and input errors.
 # Usage: test_sweep.sh PATH_TO_MESOSIM PATH_TO_SOURCE_TREE
 set -u
 mesosim=$1
@@ -44,6 +45,34 @@ check refuse-existing 2 'already holds cases of this sweep; continue it with --r
 rm -f "$work/b/cases/case-0002/summary.json" "$work/b/cases/case-0005/summary.json"
 check resume 0 'case-0000 done before' -- "$mesosim" sweep "$sweeps/spacing_quick.toml" --out "$work/b" --resume
 same_table resumed "$work/a/sweep.csv" "$work/b/sweep.csv"
+
+# A case process killed mid-case (kill -9, as the OOM killer does) runs again: the sweep finishes
+# with every row ok and the table of an undisturbed sweep.
+cat >"$work/kill.toml" <<EOF
+base = "$sweeps/nappage_base.toml"
+set = ["domain.cell=500 um", "time.end=2 d"]
+[parameters]
+"injections.0.depth" = ["1 mm", "2 mm"]
+EOF
+"$mesosim" sweep "$work/kill.toml" --out "$work/kill" --jobs 1 >"$work/kill.log" 2>&1 &
+sweep_pid=$!
+killed=""
+for _ in $(seq 600); do  # up to 60 s for a case process, then let it run for a moment
+  child=$(pgrep -P "$sweep_pid" | head -1)
+  if [[ -n $child ]]; then sleep 0.5; kill -9 "$child" 2>/dev/null && killed=$child; break; fi
+  sleep 0.1
+done
+wait "$sweep_pid"
+rc=$?
+if [[ -n $killed && $rc -eq 0 ]] && grep -q 'killed by signal 9, run again' "$work/kill.log" &&
+  [[ $(grep -c ',ok,' "$work/kill/sweep.csv") -eq 2 ]]; then
+  pass "killed-case-run-again"
+else
+  fail "killed-case-run-again: killed '${killed}', exit $rc, log:"; sed 's/^/    /' "$work/kill.log"
+fi
+check killed-case-status 0 '"reruns": ?1' -- cat "$work/kill/cases/case-0000/status.json"
+check undisturbed 0 'sweep finished' -- "$mesosim" sweep "$work/kill.toml" --out "$work/kill-ref" --jobs 1 --quiet
+same_table killed-vs-undisturbed "$work/kill-ref/sweep.csv" "$work/kill/sweep.csv"
 
 # Shards in one directory, then --gather.
 check shard-0 0 'sweep finished' -- "$mesosim" sweep "$sweeps/spacing_quick.toml" --out "$work/s" --shard 0/2 --quiet

@@ -74,6 +74,39 @@ TEST(Metrics, CoverageTimeAndTimeHalfCovered) {
   EXPECT_DOUBLE_EQ(f.max_coverage, 1.0);
 }
 
+TEST(Metrics, TrackerCrossesLinearlyBetweenStepsAndSkipsNoTime) {
+  // The target peak rises 0 -> 2 over the first hour and falls back to 0 over the second (threshold
+  // 1): above threshold from 0.5 h to 1.5 h. Output rows at 0, 1 and 2 h would count both hours.
+  RunFiguresTracker tracker(1.0);
+  const double peaks[] = {0.0, 2.0, 0.0};
+  for (int n = 0; n < 3; ++n) {
+    StepSample s;
+    s.time = 3600.0 * n;
+    s.peak = s.peak_in_target = peaks[n];
+    s.coverage = peaks[n] / 2;
+    s.in_tissue = std::exp(-1e-4 * s.time);
+    tracker.add(s);
+    if (n == 0) {  // a deposit at the same time replaces the sample without adding time
+      s.coverage = 0.25;
+      tracker.add(s);
+      s.coverage = 0.0;
+      tracker.add(s);
+    }
+  }
+  const RunFigures& f = tracker.figures();
+  EXPECT_DOUBLE_EQ(f.time_above_threshold, 3600.0);
+  EXPECT_DOUBLE_EQ(f.coverage_time, 3600.0);  // the triangle 0 -> 1 -> 0 over 2 h
+  EXPECT_DOUBLE_EQ(f.time_half_covered, 3600.0);
+  EXPECT_DOUBLE_EQ(f.max_coverage, 1.0);
+  EXPECT_DOUBLE_EQ(f.peak, 2.0);
+  EXPECT_NEAR(f.residence_half_life, std::log(2.0) / 1e-4, 1e-6);  // exponential crossing: exact
+  // Memory for a checkpoint gives back the same tracker.
+  RunFiguresTracker copy(1.0);
+  copy.restore(tracker.memory());
+  EXPECT_EQ(copy.memory(), tracker.memory());
+  EXPECT_THROW(copy.restore({1.0, 2.0}), InputError);
+}
+
 TEST(Deposit, FillsTheFluidNearestTheTipAtTheSyringeConcentration) {
   const Grid grid{40, 40, 20, 0.1e-3, 0.1e-3};
   const Tissue tissue{{Layer{"papillary", 0.4e-3, 0.35}, Layer{"reticular", 1.6e-3, 0.3}}};

@@ -212,4 +212,21 @@ TEST(SweepCases, SnapshotIntervalIsAScenarioOverride) {
   EXPECT_EQ(scenario.snapshot_interval, 86400.0);
 }
 
+// A base or scenario name longer than the system allows (ENAMETOOLONG) is an input error naming the
+// key, not a filesystem exception (the sweep fuzzer's first finding,
+// tests/fuzz/corpus/sweep/regression_base_name_too_long.toml).
+TEST(SweepCases, ANameTooLongForTheSystemIsAnInputError) {
+  const std::string dir = std::string(MESOSIM_SOURCE_DIR) + "/scenarios/sweeps/";
+  const std::string name(300, 'a');
+  try {
+    load_sweep_text("base = \"" + name + ".toml\"\n[parameters]\n\"time.end\" = [\"1 h\"]\n", dir + "in_memory.toml");
+    ADD_FAILURE() << "a 300-character base name was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("base"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_sweep(dir + name + ".toml"), InputError);
+  EXPECT_THROW(load_scenario(dir + name + ".toml"), InputError);
+}
+
 }  // namespace mesosim

@@ -4,6 +4,7 @@
 // time and every injection's end once.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -75,7 +76,8 @@ class StopAt : public Observer {
 };
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+  // (empty vectors may have null data(), which memcmp must not be given: UBSan)
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
@@ -89,6 +91,14 @@ void expect_same_state(const Simulation& a, const Simulation& b) {
     const MassLedger &x = a.state().ledger[c], &y = b.state().ledger[c];
     EXPECT_TRUE(same_bits(x.to_blood, y.to_blood) && same_bits(x.to_lymph, y.to_lymph) &&
                 same_bits(x.degraded, y.degraded) && same_bits(x.injected, y.injected))
+        << "component " << c;
+    // The run figures taken from every step, bitwise too.
+    ASSERT_TRUE(a.run_figures(int(c)) && b.run_figures(int(c)));
+    const RunFigures &f = *a.run_figures(int(c)), &g = *b.run_figures(int(c));
+    EXPECT_TRUE(same_bits(f.residence_half_life, g.residence_half_life) &&
+                same_bits(f.time_above_threshold, g.time_above_threshold) &&
+                same_bits(f.coverage_time, g.coverage_time) && same_bits(f.time_half_covered, g.time_half_covered) &&
+                same_bits(f.max_coverage, g.max_coverage) && same_bits(f.peak, g.peak))
         << "component " << c;
   }
 }
@@ -178,6 +188,103 @@ TEST(Simulation, ResumeFromCheckpointEqualsOneCall) {
   EXPECT_EQ(resumed.state().n_steps, whole.state().n_steps / 3);
   ASSERT_TRUE(resumed.run());
   expect_same_state(whole, resumed);
+  std::filesystem::remove_all(dir);
+}
+
+// The run figures come from every step: outputs every 10 min, every hour and every 3 h change none
+// of them by more than 1 % (the steps land on other times; nothing else differs). From the output
+// rows (summarise), time above threshold moves by whole output intervals.
+TEST(Simulation, RunFiguresDoNotDependOnTheOutputInterval) {
+  auto figures = [](const char* interval) {
+    Simulation sim(load_scenario(examples + "single_injection.toml",
+                                 {"domain.cell=500 um", "time.end=6 h", std::string("time.output_interval=") + interval}));
+    EXPECT_TRUE(sim.run());
+    return *sim.run_figures(0);
+  };
+  const RunFigures hourly = figures("1 h");
+  EXPECT_GT(hourly.time_above_threshold, 0.0);
+  EXPECT_GT(hourly.coverage_time, 0.0);
+  EXPECT_GT(hourly.max_coverage, 0.0);
+  for (const char* interval : {"10 min", "3 h"}) {
+    const RunFigures f = figures(interval);
+    auto expect_within_1_percent = [&](const char* name, double a, double b) {
+      EXPECT_LE(std::abs(a - b), 0.01 * std::abs(b)) << name << " with outputs every " << interval << ": " << a
+                                                     << ", hourly " << b;
+    };
+    expect_within_1_percent("time above threshold", f.time_above_threshold, hourly.time_above_threshold);
+    expect_within_1_percent("coverage-time", f.coverage_time, hourly.coverage_time);
+    expect_within_1_percent("time half covered", f.time_half_covered, hourly.time_half_covered);
+    expect_within_1_percent("max coverage", f.max_coverage, hourly.max_coverage);
+    expect_within_1_percent("peak", f.peak, hourly.peak);
+    expect_within_1_percent("residence half-life", f.residence_half_life, hourly.residence_half_life);
+    expect_within_1_percent("systemic fraction", f.systemic_fraction, hourly.systemic_fraction);
+  }
+}
+
+/// Asks its simulation to stop at the first step inside [from, to) s at which a checkpoint can
+/// (or, for the coupled phase, cannot) be written, as the SIGTERM handler would.
+class StopInWindow : public Observer {
+ public:
+  StopInWindow(Simulation& sim, double from, double to, bool at_rest) : sim_(sim), from_(from), to_(to), at_rest_(at_rest) {}
+  void on_step(const Simulation& sim) override {
+    if (!stopped && sim.time() >= from_ && sim.time() < to_ && sim.can_checkpoint() == at_rest_) {
+      sim_.request_stop();
+      stopped = true;
+    }
+  }
+  bool stopped = false;
+
+ private:
+  Simulation& sim_;
+  double from_, to_;
+  bool at_rest_;
+};
+
+// A stop (SIGTERM) in every phase of a Darcy run, checkpointed and resumed, gives bitwise the run
+// that was not stopped. Two sessions of 0.05 mL at 1 h and 7 h (the fluid is at rest about 4 h after
+// each), 14 h in all.
+TEST(Simulation, DarcyStoppedInEveryPhaseResumesToTheSameRun) {
+  const Scenario scenario = load_scenario(
+      examples + "single_injection.toml",
+      {"injections.0.reservoir=darcy", "injections.0.rate=0.01 mL/s", "injections.0.time=1 h", "sessions.count=2",
+       "sessions.interval=6 h", "domain.cell=1 mm", "time.end=14 h", "time.output_interval=1 h"});
+  Simulation whole(scenario);
+  ASSERT_TRUE(whole.run());
+  struct Phase {
+    const char* name;
+    double from, to;  // s
+    bool at_rest;     // a checkpoint can be written there
+  };
+  const Phase phases[] = {
+      {"before the first injection", 0.0, 3600.0, true},
+      {"at rest between the sessions", 6 * 3600.0, 7 * 3600.0, true},
+      {"the plain phase after the last session", 12 * 3600.0, 14 * 3600.0, true},
+      // The coupled phase (the fluid still moving): its checkpoint is being built by helper
+      // "week-darcy" (solver/darcy_*, simulation/darcy_bleb.*); enable this entry when it lands.
+      // {"the coupled phase of the first session", 3600.0, 3600.0 + 600.0, false},
+  };
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "mesosim_test_simulation_darcy_phases";
+  for (const Phase& phase : phases) {
+    SCOPED_TRACE(phase.name);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    {
+      Simulation first(scenario);
+      StopInWindow stop(first, phase.from, phase.to, phase.at_rest);
+      first.add_observer(stop);
+      ASSERT_FALSE(first.run());
+      ASSERT_TRUE(stop.stopped);
+      ASSERT_TRUE(first.can_checkpoint());
+      Checkpoint checkpoint;
+      checkpoint.put_text("run.inputs", "{}");
+      first.save(checkpoint);
+      write_checkpoint(dir, checkpoint, first.transport(), first.state());
+    }
+    ResumePoint resume{read_checkpoint(dir), dir};
+    Simulation resumed(scenario, &resume);
+    ASSERT_TRUE(resumed.run());
+    expect_same_state(whole, resumed);
+  }
   std::filesystem::remove_all(dir);
 }
 
