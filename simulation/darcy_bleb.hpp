@@ -28,6 +28,7 @@ class DarcyBleb : public InjectionModel {
   void begin(TransportState& state, InjectionEvents& events) override;
   bool advance_to(TransportState& state, double t, const StepHook& on_step, InjectionEvents& events) override;
   void set_stop_flag(const std::atomic<bool>* flag) override { reservoir_->set_stop_flag(flag); }
+  void set_component_hook(ComponentHook hook) override { reservoir_->set_component_hook(std::move(hook)); }
   double mass_in_fluid(const TransportState& state, int c) const override;
   double ledger_residual(const TransportState& state, int c) const override;
   long n_steps() const override;

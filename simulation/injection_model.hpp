@@ -54,6 +54,8 @@ class InjectionEvents {
 };
 
 using StepHook = std::function<void(const TransportState&)>;
+/// After a step of one component inside a step of the whole state (see Integrator::set_component_hook).
+using ComponentHook = std::function<void(const TransportState& state, int c)>;
 
 class InjectionModel {
  public:
@@ -74,6 +76,9 @@ class InjectionModel {
   virtual bool advance_to(TransportState& state, double t, const StepHook& on_step, InjectionEvents& events) = 0;
   /// A flag (not owned) that asks advance_to to return after the current step.
   virtual void set_stop_flag(const std::atomic<bool>* flag) = 0;
+  /// Where components take their own steps inside a step of the whole state, `hook` is called
+  /// after each of them (for the run figures); a model without such steps ignores it.
+  virtual void set_component_hook(ComponentHook hook) = 0;
 
   /// Mass of component c in the mobile fluid (the excess fluid included), kg.
   virtual double mass_in_fluid(const TransportState& state, int c) const = 0;

@@ -23,6 +23,7 @@ class InstantDeposit : public InjectionModel {
   void begin(TransportState& state, InjectionEvents& events) override;
   bool advance_to(TransportState& state, double t, const StepHook& on_step, InjectionEvents& events) override;
   void set_stop_flag(const std::atomic<bool>* flag) override { integrator_->set_stop_flag(flag); }
+  void set_component_hook(ComponentHook hook) override { integrator_->set_component_hook(std::move(hook)); }
   double mass_in_fluid(const TransportState& state, int c) const override;
   double ledger_residual(const TransportState& state, int c) const override;
   long n_steps() const override { return integrator_->stats().n_accepted; }

@@ -65,6 +65,8 @@ Simulation::Simulation(const Scenario& scenario, const ResumePoint* resume)
   n_outputs_ = long(schedule_.times.size()) - 1;
   target_cells_ = scenario_.target.cells(model_->transport());
   for (double threshold : scenario_.target.threshold) figures_.emplace_back(threshold);
+  // Components may take several steps inside one step of the whole state: each is sampled too.
+  model_->set_component_hook([this](const TransportState& state, int c) { sample_figures(state, c); });
   if (resume) {
     for (std::size_t c = 0; c < figures_.size(); ++c) {
       const std::string key = "run.figures." + std::to_string(c);
@@ -117,6 +119,13 @@ void Simulation::sample_figures() {
   const TransportModel& model = model_->transport();
   for (int c = 0; c < model.n_components(); ++c)
     figures_[std::size_t(c)].add(sample_step(model, state_, c, target_cells_, scenario_.target.threshold[std::size_t(c)]));
+  metrics_seconds_ += seconds_since(start);
+}
+
+void Simulation::sample_figures(const TransportState& state, int c) {
+  const auto start = std::chrono::steady_clock::now();
+  figures_[std::size_t(c)].add(
+      sample_step(model_->transport(), state, c, target_cells_, scenario_.target.threshold[std::size_t(c)]));
   metrics_seconds_ += seconds_since(start);
 }
 

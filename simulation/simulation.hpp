@@ -97,6 +97,7 @@ class Simulation {
   void output(long n, bool snapshot);
   void on_step();
   void sample_figures();  // every step, output and injection: the run figures' trackers
+  void sample_figures(const TransportState& state, int c);  // one component's own step
 
   Scenario scenario_;
   std::vector<Injection> injections_;  // time order

@@ -129,6 +129,8 @@ class DarcyReservoir {
   bool advance_to(TransportState& solutes, double t_end,
                   const std::function<void(const TransportState&)>& on_step = {});
   /// A flag (not owned) that asks advance_to to return after the current step.
+  /// See Integrator::set_component_hook (the plain integrator's steps at rest).
+  void set_component_hook(Integrator::ComponentHook hook) { rest_.set_component_hook(std::move(hook)); }
   void set_stop_flag(const std::atomic<bool>* flag) {
     stop_ = flag;
     rest_.set_stop_flag(flag);

@@ -297,6 +297,7 @@ void Integrator::advance_component(TransportState& state, int c, double t_end, d
     if (error <= 1.0) {
       state.time = dt == remaining || (t0 == whole_t0 && dt == whole_dt) ? t_end : t0 + dt;
       ++stats_.n_component_steps;
+      if (component_hook_ && state.time < t_end) component_hook_(state, c);
       stats_.smallest_step = std::min(stats_.smallest_step, dt);
       stats_.largest_step = std::max(stats_.largest_step, dt);
       next = clipped ? std::max(next, dt * factor) : dt * factor;

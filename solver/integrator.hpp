@@ -81,6 +81,12 @@ class Integrator {
   /// e.g. set by a SIGINT handler.
   void set_stop_flag(const std::atomic<bool>* flag) { stop_ = flag; }
 
+  /// Called after every accepted step of one component that ends inside a step of the whole state
+  /// (its end is what `on_step` sees): there `state.time` is component c's time and only component
+  /// c is at it. The run figures sample every step a component takes this way.
+  using ComponentHook = std::function<void(const TransportState& state, int c)>;
+  void set_component_hook(ComponentHook hook) { component_hook_ = std::move(hook); }
+
   /// What a checkpoint must hold to continue this integration exactly, and its restoration.
   IntegratorMemory memory() const;
   void restore(const IntegratorMemory& memory);
@@ -131,6 +137,7 @@ class Integrator {
   TransportState coarse_;                    // the one-step trial of step doubling, allocated once
   std::vector<double> backup_u_, backup_bound_;  // one component before an attempt (restored on rejection)
   const std::atomic<bool>* stop_ = nullptr;
+  ComponentHook component_hook_;
   double segment_t0_ = 0.0, segment_t_end_ = 0.0;  // fixed steps: the current segment
   long segment_n_steps_ = 0, segment_n_done_ = 0;
 };
