@@ -50,7 +50,7 @@ same_table resumed "$work/a/sweep.csv" "$work/b/sweep.csv"
 # with every row ok and the table of an undisturbed sweep.
 cat >"$work/kill.toml" <<EOF
 base = "$sweeps/nappage_base.toml"
-set = ["domain.cell=500 um", "time.end=2 d"]
+set = ["domain.cell=300 um", "time.end=4 d"]  # about 2.5 s a case: long enough to be killed mid-case
 [parameters]
 "injections.0.depth" = ["1 mm", "2 mm"]
 EOF

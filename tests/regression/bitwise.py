@@ -35,7 +35,8 @@ WALL_KEYS = {"build", "wall_time_s", "output_wall_time_s", "metrics_wall_time_s"
 
 def without_wall_times(tree):
     if isinstance(tree, dict):
-        return {k: without_wall_times(v) for k, v in tree.items() if k not in WALL_KEYS}
+        return {k: without_wall_times(v) for k, v in tree.items()
+                if k not in WALL_KEYS and not k.startswith("wall_")}
     if isinstance(tree, list):
         return [without_wall_times(v) for v in tree]
     return tree
