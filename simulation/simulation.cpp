@@ -115,11 +115,7 @@ void Simulation::on_step() {
 }
 
 void Simulation::sample_figures() {
-  const auto start = std::chrono::steady_clock::now();
-  const TransportModel& model = model_->transport();
-  for (int c = 0; c < model.n_components(); ++c)
-    figures_[std::size_t(c)].add(sample_step(model, state_, c, target_cells_, scenario_.target.threshold[std::size_t(c)]));
-  metrics_seconds_ += seconds_since(start);
+  for (int c = 0; c < model_->transport().n_components(); ++c) sample_figures(state_, c);
 }
 
 void Simulation::sample_figures(const TransportState& state, int c) {

@@ -20,9 +20,13 @@ void SummaryWriter::add(const SeriesRow& row) {
   for (std::size_t c = 0; c < series_.size(); ++c) series_[c].push_back(row.metrics[c]);
 }
 
+RunFigures SummaryWriter::run_figures(const Simulation& sim, int c) const {
+  return sim.run_figures(c) ? *sim.run_figures(c) : summarise(of(c));
+}
+
 json SummaryWriter::figures(const Simulation& sim, int c) const {
   const TransportState& state = sim.state();
-  const RunFigures f = sim.run_figures(c) ? *sim.run_figures(c) : summarise(of(c));
+  const RunFigures f = run_figures(sim, c);
   const ComponentMetrics& last = of(c).back();
   return {{"name", sim.transport().component(c).name},
           {"injected_kg", state.ledger[c].injected},
@@ -86,8 +90,7 @@ void SummaryWriter::finish(const Simulation& sim, ResultsWriter& results, double
                       {"cells", scenario.target.cells(model).size()}};
   summary << "\ncomponent, residence half-life h, systemic fraction %, peak mg/mL, max coverage %, time above threshold h\n";
   for (int c = 0; c < model.n_components(); ++c) {
-    // From every step; from the output rows only for a run resumed from an older checkpoint.
-    const RunFigures f = sim.run_figures(c) ? *sim.run_figures(c) : summarise(of(c));
+    const RunFigures f = run_figures(sim, c);
     report["components"].push_back(figures(sim, c));
     char half_life[32] = "not reached";
     if (f.residence_half_life >= 0) std::snprintf(half_life, sizeof half_life, "%.2f", f.residence_half_life / 3600);

@@ -29,6 +29,8 @@ class SummaryWriter : public Observer {
 
  private:
   const std::vector<ComponentMetrics>& of(int c) const { return series_[std::size_t(c)]; }
+  /// From every step; from the output rows only for a run resumed from an older checkpoint.
+  RunFigures run_figures(const Simulation& sim, int c) const;
   std::filesystem::path dir_;
   std::string version_, build_;
   std::vector<std::vector<ComponentMetrics>> series_;  // [component][output]
