@@ -4,7 +4,8 @@
 #   tests/fuzz/campaign.sh TARGET SECONDS      # TARGET: scenario, sweep, checkpoint or results
 # Builds build-fuzz if needed (clang). New inputs go to build-fuzz/campaign_TARGET/corpus; any crash,
 # leak or timeout input to build-fuzz/campaign_TARGET/ (crash-*, leak-*, timeout-*), and the log
-# to build-fuzz/campaign_TARGET/log. Minimise new inputs into the kept corpus afterwards with
+# to build-fuzz/campaign_TARGET/log. FUZZ_TIMEOUT (seconds, default 10) is libFuzzer's per-input limit;
+# raise it on a loaded machine, where a starved input is not a hang. Minimise new inputs into the kept corpus afterwards with
 #   build-fuzz/fuzz_TARGET -merge=1 tests/fuzz/corpus/TARGET build-fuzz/campaign_TARGET/corpus
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,10 +23,10 @@ max_len=16384
 [[ $target == checkpoint || $target == results ]] && max_len=262144
 export OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp
-echo "campaign $target: $seconds s from $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/log"
+echo "campaign $target: $seconds s (per-input timeout ${FUZZ_TIMEOUT:-10} s) from $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/log"
 start=$(date +%s)
 status=0
-"$build/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
+"$build/fuzz_$target" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -max_len="$max_len" \
   -print_final_stats=1 -artifact_prefix="$out/" "$out/corpus" "$root/tests/fuzz/corpus/$target" >>"$out/log" 2>&1 ||
   status=$?
 wall=$(($(date +%s) - start))
