@@ -189,6 +189,8 @@ void DarcyReservoir::inject(TransportState& solutes, double t0, double t1) {
       const int k = int(cell / g.plane_size());
       const double added = volume * s.fluid.fractions[n] / g.cell_volume();  // fluid fraction
       const double e_old = e[cell], e_new = e_old + added;
+      undo_.cells.push_back(cell);
+      for (int c = 0; c < solutes_.n_components(); ++c) undo_.u.push_back(solutes.u(c, cell));
       for (int c = 0; c < solutes_.n_components(); ++c) {
         const double cap = solutes_.coefficients(c).capacity[k], fp = fp_[c][k];
         double& u = solutes.u(c, cell);
@@ -335,7 +337,7 @@ void DarcyReservoir::release_fluid(TransportState& solutes) {
     book_planes(planes_.data() + c * n_planes, g.nz, g.cell_volume(), solutes.ledger[c]);
 }
 
-void DarcyReservoir::step(TransportState& solutes, double dt) {
+bool DarcyReservoir::step(TransportState& solutes, double dt) {
   if (!(dt > 0.0)) throw SolverError("darcy step: dt must be positive");
   const Grid& g = solutes_.grid();
   const std::size_t n_threads = std::size_t(std::max(omp_get_max_threads(), 1));
@@ -349,20 +351,34 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
       s.work.resize(4 * size);
     }
   }
+  // Until the fluid moves (advection), the step changes only the tip cells, the ledgers, the
+  // counters and p: kept in undo_, so a stop raised before then abandons the step at once.
+  undo_.at_rest = at_rest_;
+  undo_.cells.clear();
+  undo_.u.clear();
+  undo_.solute_ledgers = solutes.ledger;
+  undo_.fluid_ledger = fluid_.ledger[0];
+  undo_.stats = stats_;
+  double* p = fluid_.u.component(0);
+  undo_.pressure.resize(g.n_cells());
   at_rest_ = false;
   const double t0 = solutes.time;
   {
     const double* from = excess_.raw().data();
     double* to = step_start_.raw().data();
+    double* p_saved = undo_.pressure.data();
     const long n = long(g.n_cells());
 #pragma omp parallel for schedule(static)
-    for (long m = 0; m < n; ++m) to[m] = from[m];
+    for (long m = 0; m < n; ++m) {
+      to[m] = from[m];
+      p_saved[m] = p[m];
+    }
   }
   inject(solutes, t0, t0 + dt);
   // Pressure of the step from the fluid now in the tissue, never below baseline.
-  double* p = fluid_.u.component(0);
   const auto solve_start = std::chrono::steady_clock::now();
-  if (stiffened_) solve_nonlinear_pressure(dt);
+  bool solved = true;
+  if (stiffened_) solved = solve_nonlinear_pressure(dt);
   else {
     pressure_solver_.solve(dt, excess_.raw().data(), p);
     const long n = long(g.n_cells());
@@ -371,6 +387,10 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
   }
   const auto advection_start = std::chrono::steady_clock::now();
   stats_.pressure_seconds += std::chrono::duration<double>(advection_start - solve_start).count();
+  if (!solved || stop_requested()) {
+    abandon_step(solutes);
+    return false;
+  }
   advection_.prepare(dt, p, excess_.raw().data(), excess_after_.raw().data(), fluid_.ledger[0]);
   // The sweep in flow order is serial; the components are independent, one per thread at a time
   // (each computed exactly as on one thread, so results do not depend on the thread count).
@@ -398,9 +418,32 @@ void DarcyReservoir::step(TransportState& solutes, double dt) {
   ++stats_.n_coupled_steps;
   stats_.smallest_step = std::min(stats_.smallest_step, dt);
   stats_.largest_step = std::max(stats_.largest_step, dt);
+  return true;
 }
 
-void DarcyReservoir::solve_nonlinear_pressure(double dt) {
+void DarcyReservoir::abandon_step(TransportState& solutes) {
+  const int n_components = solutes_.n_components();
+  double* e = excess_.raw().data();
+  const double* e_before = step_start_.raw().data();
+  // In reverse order, so a cell two tips share gets its value from before the first.
+  for (std::size_t n = undo_.cells.size(); n-- > 0;) {
+    const std::size_t cell = undo_.cells[n];
+    e[cell] = e_before[cell];
+    for (int c = 0; c < n_components; ++c) solutes.u(c, cell) = undo_.u[n * std::size_t(n_components) + std::size_t(c)];
+  }
+  std::copy(undo_.pressure.begin(), undo_.pressure.end(), fluid_.u.component(0));
+  solutes.ledger = undo_.solute_ledgers;
+  fluid_.ledger[0] = undo_.fluid_ledger;
+  // The counters as before; the wall times keep the abandoned attempt (they are measured).
+  const DarcyStats measured = stats_;
+  stats_ = undo_.stats;
+  stats_.pressure_seconds = measured.pressure_seconds;
+  stats_.advection_seconds = measured.advection_seconds;
+  stats_.diffusion_seconds = measured.diffusion_seconds;
+  at_rest_ = undo_.at_rest;
+}
+
+bool DarcyReservoir::solve_nonlinear_pressure(double dt) {
   // Backward Euler, e(p) + dt lambda e(p) - dt div(K(e) grad p) = e_injected, with e(p) of the
   // swelling law (the relaxing z of the start of the step) and K0 exp(m e) (1 + e) on the faces.
   // Modified Picard: about the last iterate p*, e(p) = e* + C* (p - p*), so each iterate solves
@@ -446,12 +489,14 @@ void DarcyReservoir::solve_nonlinear_pressure(double dt) {
   for (int picard = 0;; ++picard) {
     stiffened_faces(pressure_, stiffening_, excess_estimate_.data(), faces_, true);
     const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, rhs_.data(), p);
+    if (report.interrupted) return false;
     stats_.n_pressure_iterations += report.iterations;
     ++stats_.n_pressure_solves;
     change = peak = 0.0;
     linearise(true, change, peak);
     if (picard + 1 >= settings_.max_picard_iterations || change <= settings_.picard_tolerance * peak) break;
   }
+  return true;
 }
 
 void DarcyReservoir::relax(double dt) {
@@ -566,7 +611,10 @@ bool DarcyReservoir::advance_to(TransportState& solutes, double t_end,
       while (segment_done_ < segment_steps_) {
         const long m = ++segment_done_;
         const double t_next = m == segment_steps_ ? segment_end_ : segment_start_ + span * double(m) / double(segment_steps_);
-        step(solutes, t_next - solutes.time);
+        if (!step(solutes, t_next - solutes.time)) {  // stopped before the fluid moved: taken afresh later
+          --segment_done_;
+          return false;
+        }
         solutes.time = fluid_.time = t_next;
         if (m == segment_steps_) next_step_ = span / double(segment_steps_);
         if (on_step) on_step(solutes);
@@ -582,7 +630,7 @@ bool DarcyReservoir::advance_to(TransportState& solutes, double t_end,
       dt = remaining;
       clipped = true;
     }
-    step(solutes, dt);
+    if (!step(solutes, dt)) return false;  // stopped before the fluid moved: taken afresh later
     if (clipped) solutes.time = fluid_.time = stop;
     const double scale = std::max(last_peak_, settings_.excess_floor);
     const double relative = scale > 0.0 ? last_change_ / scale : 0.0;

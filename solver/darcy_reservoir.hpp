@@ -124,8 +124,10 @@ class DarcyReservoir {
 
   /// Advances `solutes` (made by make_state, driven only by this reservoir) to exactly t_end,
   /// landing on every injection start and end; `on_step` is called after each accepted step.
-  /// Returns false early, after the current step, when the stop flag is raised (in the coupled
-  /// phase as at rest); calling again with the same t_end continues exactly.
+  /// Returns false early when the stop flag is raised: at rest after the current step; in the
+  /// coupled phase after the current step, or at its start if the flag was raised before the
+  /// fluid moved (during the pressure solve, the longest part of a step), so that a stop is not
+  /// held up by a whole coupled step. Calling again with the same t_end continues exactly.
   bool advance_to(TransportState& solutes, double t_end,
                   const std::function<void(const TransportState&)>& on_step = {});
   /// A flag (not owned) that asks advance_to to return after the current step.
@@ -134,6 +136,7 @@ class DarcyReservoir {
   void set_stop_flag(const std::atomic<bool>* flag) {
     stop_ = flag;
     rest_.set_stop_flag(flag);
+    if (multigrid_) multigrid_->set_stop_flag(flag);
   }
 
   /// What a checkpoint taken after any step must hold to continue exactly (with the solute state,
@@ -159,9 +162,11 @@ class DarcyReservoir {
   /// add_injection for resuming: the injection may already be running at the current time (its
   /// fluid up to now is in the restored state); one that has ended is ignored.
   void resume_injection(const DarcyInjection& injection);
-  /// One coupled step of dt from solutes.time (advances time and the step count). Public for
-  /// tests; advance_to chooses the steps.
-  void step(TransportState& solutes, double dt);
+  /// One coupled step of dt from solutes.time (advances time and the step count) and returns
+  /// true; or, when the stop flag is raised before the fluid moves (during the pressure solve),
+  /// abandons it and returns false with everything (solutes, fluid, ledgers, counters) bitwise as
+  /// before the call, so the step is taken afresh later. Public for tests; advance_to chooses the steps.
+  bool step(TransportState& solutes, double dt);
 
   /// The fluid as a pressure state: u = p (Pa) per cell from the last pressure solve, ledger[0]
   /// the fluid ledger in m^3 (injected; to_lymph = drained by chi p and released on coming to
@@ -210,6 +215,18 @@ class DarcyReservoir {
   /// The solute sinks and binding over dt with the capacity of the current e; also returns the
   /// peak |change of e| over the step (against step_start_) and the peak e.
   void react(TransportState& solutes, double dt, double& change, double& peak);
+  /// What a step changes before the fluid moves, to put back when it is abandoned (step()).
+  struct StepUndo {
+    bool at_rest = true;
+    std::vector<std::size_t> cells;   ///< tip cells in the order inject() changed them
+    std::vector<double> u;            ///< their u per component before, n_components per cell
+    std::vector<MassLedger> solute_ledgers;
+    MassLedger fluid_ledger;
+    DarcyStats stats;
+    std::vector<double> pressure;     ///< p per cell before the pressure solve
+  };
+  /// Puts back what step() changed before the fluid moved (see StepUndo).
+  void abandon_step(TransportState& solutes);
   /// Drains all excess fluid at once with the solute it holds (to lymph); p = e = 0 after.
   void release_fluid(TransportState& solutes);
   bool injection_running(double t) const;
@@ -223,7 +240,8 @@ class DarcyReservoir {
   TransportState fluid_;
   PressureSolver pressure_solver_;
   /// One pressure step with a nonlinear swelling law or stiffened conductances (multigrid, Picard).
-  void solve_nonlinear_pressure(double dt);
+  /// Returns false, p unfinished, when the stop flag interrupted a solve.
+  bool solve_nonlinear_pressure(double dt);
   /// The relaxing pressure z and p = p_eq(e) - a z of the swelling law after a step of dt.
   void relax(double dt);
 
@@ -238,6 +256,7 @@ class DarcyReservoir {
   std::vector<double> excess_estimate_;  // per cell e(p*) of the last Picard iterate
   std::vector<double> rhs_;              // per cell right-hand side of the Picard solve
   DarcyAdvection advection_;
+  StepUndo undo_;
   Field excess_, step_start_, excess_after_;
   std::vector<Scheduled> injections_;
   std::vector<double> breakpoints_;  // sorted injection starts and ends

@@ -347,6 +347,10 @@ MultigridReport MultigridPressureSolver::solve(double tau, const std::vector<dou
     report.relative_residual = norm / norm_rhs;
     report.iterations = iteration;
     if (report.relative_residual <= tolerance) break;
+    if (stop_ && stop_->load(std::memory_order_relaxed)) {
+      report.interrupted = true;
+      break;
+    }
     if (iteration == max_iterations) {
       std::ostringstream msg;
       msg << "pressure solve did not converge: relative residual " << report.relative_residual << " after "

@@ -7,6 +7,7 @@
 // dense Cholesky on the coarsest level). It does not know about tissue or time.
 #pragma once
 
+#include <atomic>
 #include <vector>
 
 #include "solver/grid.hpp"
@@ -28,6 +29,7 @@ struct FaceConductances {
 struct MultigridReport {
   int iterations = 0;
   double relative_residual = 0.0;  ///< |rhs - A p| / |rhs| at the end (0 for rhs = 0)
+  bool interrupted = false;        ///< the stop flag was raised: p is a partial iterate, to be discarded
 };
 
 class MultigridPressureSolver {
@@ -43,6 +45,10 @@ class MultigridPressureSolver {
   /// Bitwise reproducible for any thread count.
   MultigridReport solve(double tau, const std::vector<double>& mass, const FaceConductances& faces, const double* rhs,
                         double* p, double tolerance = 1e-10, int max_iterations = 200);
+
+  /// A flag (not owned; null for none) that makes solve() return at the next CG iteration with
+  /// report.interrupted set, leaving p unfinished, so a stop is not held up by a long solve.
+  void set_stop_flag(const std::atomic<bool>* flag) { stop_ = flag; }
 
   /// y = A x for the operator of the last solve's fine level (for tests).
   void apply(const double* x, double* y) const;
@@ -76,6 +82,7 @@ class MultigridPressureSolver {
 
   std::vector<Level> levels_;
   std::vector<double> z_, z_old_, d_, q_, planes_;
+  const std::atomic<bool>* stop_ = nullptr;
   std::vector<double> coarse_factor_;  // dense Cholesky factor of the coarsest level, column-major
 };
 

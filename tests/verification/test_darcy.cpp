@@ -761,6 +761,59 @@ TEST(Darcy, StoppedInTheCoupledPhaseAndRestoredEqualsOneRun) {
   check_stopped_and_restored_runs_equal_one_run(stiffened_tissue(), {2.0, 10.0, 200.0, 300.5, 310.0}, 4);
 }
 
+/// A stop raised before a coupled step's fluid moves (here: before the step, so the multigrid
+/// solve sees it at its first iteration, or the direct solve at its end) abandons the step:
+/// advance_to returns false with the solutes, the fluid, the ledgers and the counters as they
+/// were, and the run continued from there equals one run, bitwise.
+TEST(Darcy, AStopDuringThePressureSolveAbandonsTheStepAndChangesNothing) {
+  const Boundaries bc = x_and_bottom_sinks();
+  for (const bool stiffened : {false, true}) {
+    const Tissue tissue = stiffened ? stiffened_tissue() : layered_tissue();
+    auto result = [](const DarcyReservoir& reservoir, const TransportState& s) {
+      std::vector<double> values = s.u.raw();
+      values.insert(values.end(), s.bound.raw().begin(), s.bound.raw().end());
+      values.insert(values.end(), reservoir.excess().begin(), reservoir.excess().end());
+      const double* p = reservoir.fluid().u.component(0);
+      values.insert(values.end(), p, p + small_grid.n_cells());
+      for (const MassLedger& l : {s.ledger[0], s.ledger[1], reservoir.fluid().ledger[0]})
+        values.insert(values.end(), {l.injected, l.to_blood, l.to_lymph, l.degraded, l.boundary[x_low], l.boundary[bottom]});
+      const DarcyStats& st = reservoir.stats();
+      values.insert(values.end(), {s.time, double(s.n_steps), double(st.n_coupled_steps), double(st.n_rest_steps),
+                                   double(st.n_pressure_solves), double(st.n_pressure_iterations)});
+      return values;
+    };
+    DarcyReservoir whole(small_grid, bc, tissue, demanding_components());
+    whole.add_injection(small_injection({5.0, 2.0}));
+    TransportState whole_state = whole.make_state();
+    ASSERT_TRUE(whole.advance_to(whole_state, 600.0));
+
+    DarcyReservoir reservoir(small_grid, bc, tissue, demanding_components());
+    reservoir.add_injection(small_injection({5.0, 2.0}));
+    TransportState state = reservoir.make_state();
+    std::atomic<bool> stop{false};
+    reservoir.set_stop_flag(&stop);
+    int abandoned = 0;
+    // Stopped at the first coupled step (the injection starts at 1 s), within the injection and after it.
+    for (const double at : {1.01, 2.5, 10.0}) {
+      stop = false;
+      ASSERT_FALSE(reservoir.advance_to(state, 600.0, [&](const TransportState& s) {
+        if (s.time >= at) stop = true;
+      }));
+      ASSERT_FALSE(reservoir.at_rest());
+      // The flag still raised: the next step is abandoned, nothing changes.
+      const std::vector<double> before = result(reservoir, state);
+      ASSERT_FALSE(reservoir.advance_to(state, 600.0));
+      EXPECT_TRUE(before == result(reservoir, state)) << "stop at " << at << " s changed the state";
+      ++abandoned;
+    }
+    stop = false;
+    ASSERT_TRUE(reservoir.advance_to(state, 600.0));
+    EXPECT_TRUE(result(whole, whole_state) == result(reservoir, state));
+    std::printf("%s: %d steps abandoned at a raised stop, each leaving the same bits; the run continued "
+                "equals one run (%ld coupled steps)\n", stiffened ? "stiffened tissue (multigrid)" : "linear tissue (direct solve)", abandoned, whole.stats().n_coupled_steps);
+  }
+}
+
 TEST(Darcy, RunsAreBitwiseDeterministicForAThreadCount) {
   auto run = [](int threads) {
     const int saved = omp_get_max_threads();
