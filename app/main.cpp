@@ -34,7 +34,7 @@
 #include "app/view.hpp"
 #include "simulation/injection_registry.hpp"
 #include "scenarios/deposit_report.hpp"
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/parameters.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/units.hpp"

@@ -17,7 +17,7 @@
 #include <set>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/units.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"

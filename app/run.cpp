@@ -16,7 +16,7 @@
 
 #include "app/builtin_scenario.hpp"
 #include "app/default_case.hpp"
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/units.hpp"
 #include "simulation/checkpointer.hpp"
 #include "simulation/csv_tables.hpp"

@@ -25,7 +25,7 @@
 #endif
 
 #include "app/run.hpp"
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/sweep.hpp"
 #include "viz/canvas.hpp"
 #include "viz/h5.hpp"

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "viz/results_reader.hpp"
 #include "viz/viewer_page.hpp"
 

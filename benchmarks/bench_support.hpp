@@ -12,7 +12,7 @@
 #include <system_error>
 
 #include "models/component.hpp"
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "models/tissue.hpp"
 
 namespace mesosim::bench {

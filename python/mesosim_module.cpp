@@ -22,7 +22,7 @@
 
 #include "app/builtin_scenario.hpp"
 #include "app/run.hpp"
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/units.hpp"
 #include "simulation/simulation.hpp"
 #include "simulation/summary_writer.hpp"

@@ -12,7 +12,7 @@
 #include <toml++/toml.h>
 #include <vector>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/parameters.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/units.hpp"

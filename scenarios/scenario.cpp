@@ -12,7 +12,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "models/pattern.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/reader.hpp"

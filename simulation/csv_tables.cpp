@@ -1,6 +1,6 @@
 #include "simulation/csv_tables.hpp"
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

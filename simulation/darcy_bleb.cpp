@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "viz/results_file.hpp"
 
 namespace mesosim {

@@ -1,6 +1,6 @@
 #include "simulation/injection_registry.hpp"
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "simulation/darcy_bleb.hpp"
 #include "simulation/instant_deposit.hpp"
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "models/output_schedule.hpp"
 #include "simulation/injection_registry.hpp"
 #include "solver/metrics.hpp"

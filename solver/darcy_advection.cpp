@@ -4,7 +4,7 @@
 
 #include <omp.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

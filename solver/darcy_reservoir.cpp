@@ -9,7 +9,7 @@
 
 #include <omp.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/compensated_sum.hpp"
 #include "solver/reaction.hpp"
 

@@ -5,7 +5,7 @@
 
 #include <omp.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/simd.hpp"
 #include "solver/time_stepper.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/compensated_sum.hpp"
 
 namespace mesosim {

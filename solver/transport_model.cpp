@@ -5,7 +5,7 @@
 #include <functional>
 #include <limits>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

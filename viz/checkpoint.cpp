@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "viz/h5.hpp"
 
 namespace mesosim {

@@ -7,7 +7,7 @@
 
 #include <zlib.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim::h5 {
 

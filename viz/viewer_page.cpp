@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "viz/colour_map.hpp"
 #include "viz/results_file.hpp"
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "tests/fuzz/fuzz_model.hpp"
 #include "viz/checkpoint.hpp"
 

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "tests/fuzz/fuzz_model.hpp"
 #include "viz/results_file.hpp"
 #include "viz/results_reader.hpp"

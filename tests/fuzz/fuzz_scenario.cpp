@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/units.hpp"
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/sweep.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

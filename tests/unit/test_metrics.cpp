@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/deposit.hpp"
 #include "solver/integrator.hpp"
 #include "solver/metrics.hpp"

@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/parameters.hpp"
 #include "scenarios/scenario.hpp"
 #include "simulation/injection_registry.hpp"

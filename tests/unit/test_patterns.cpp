@@ -7,7 +7,7 @@
 #include <set>
 
 #include "models/deposit_extent.hpp"
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "models/pattern.hpp"
 #include "solver/deposit.hpp"
 #include "tests/test_support.hpp"

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/scenario.hpp"
 

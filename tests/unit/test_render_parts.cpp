@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
 #include "viz/results_reader.hpp"

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "tests/test_support.hpp"
 #include "viz/checkpoint.hpp"
 #include "viz/h5.hpp"

@@ -7,7 +7,7 @@
 #include <regex>
 #include <unistd.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/sweep.hpp"
 

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <regex>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/deposit_report.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/scenario.hpp"

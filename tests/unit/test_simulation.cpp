@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "scenarios/scenario.hpp"
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "simulation/checkpointer.hpp"
 #include "simulation/csv_tables.hpp"
 #include "simulation/darcy_bleb.hpp"

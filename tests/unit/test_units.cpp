@@ -3,7 +3,7 @@
 // unknown units are InputErrors naming the key.
 #include <gtest/gtest.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "scenarios/units.hpp"
 
 namespace mesosim {

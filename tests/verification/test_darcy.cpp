@@ -16,7 +16,7 @@
 #include <cstdio>
 #include <string>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 #include "solver/darcy_reservoir.hpp"
 #include "solver/pressure_solver.hpp"

@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <string>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 #include "solver/darcy_advection.hpp"
 #include "solver/darcy_line.hpp"
