@@ -32,12 +32,12 @@
 #include "app/run.hpp"
 #include "app/sweep.hpp"
 #include "app/view.hpp"
-#include "simulation/injection_registry.hpp"
 #include "scenarios/deposit_report.hpp"
-#include "solver/error.hpp"
 #include "scenarios/parameters.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/units.hpp"
+#include "simulation/injection_registry.hpp"
+#include "solver/error.hpp"
 #include "solver/integrator.hpp"
 
 using namespace mesosim;

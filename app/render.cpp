@@ -17,8 +17,8 @@
 #include <set>
 #include <sstream>
 
-#include "solver/error.hpp"
 #include "scenarios/units.hpp"
+#include "solver/error.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
 #include "viz/movie.hpp"

@@ -16,7 +16,6 @@
 
 #include "app/builtin_scenario.hpp"
 #include "app/default_case.hpp"
-#include "solver/error.hpp"
 #include "scenarios/units.hpp"
 #include "simulation/checkpointer.hpp"
 #include "simulation/csv_tables.hpp"
@@ -24,6 +23,7 @@
 #include "simulation/results_writer.hpp"
 #include "simulation/simulation.hpp"
 #include "simulation/summary_writer.hpp"
+#include "solver/error.hpp"
 #include "viz/checkpoint.hpp"
 #include "viz/results_file.hpp"
 

@@ -25,8 +25,8 @@
 #endif
 
 #include "app/run.hpp"
-#include "solver/error.hpp"
 #include "scenarios/sweep.hpp"
+#include "solver/error.hpp"
 #include "viz/canvas.hpp"
 #include "viz/h5.hpp"
 #include "viz/plots.hpp"

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/injection.hpp"
-#include "solver/transport_model.hpp"
+#include "models/transport_model.hpp"
 #include "solver/transport_state.hpp"
 #include "viz/checkpoint.hpp"
 

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "models/injection.hpp"
+#include "models/metrics.hpp"
 #include "solver/mass_ledger.hpp"
-#include "solver/metrics.hpp"
 #include "solver/transport_state.hpp"
 #include "viz/h5.hpp"
 

@@ -5,10 +5,10 @@
 
 #include <cmath>
 
+#include "models/deposit.hpp"
+#include "models/metrics.hpp"
 #include "solver/error.hpp"
-#include "solver/deposit.hpp"
 #include "solver/integrator.hpp"
-#include "solver/metrics.hpp"
 #include "tests/test_support.hpp"
 
 namespace mesosim {

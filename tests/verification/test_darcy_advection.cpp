@@ -15,9 +15,9 @@
 
 #include "solver/error.hpp"
 
+#include "models/reservoir.hpp"
 #include "solver/darcy_advection.hpp"
 #include "solver/darcy_line.hpp"
-#include "solver/reservoir.hpp"
 
 namespace mesosim {
 namespace {
