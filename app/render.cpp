@@ -23,7 +23,7 @@
 #include "viz/colour_map.hpp"
 #include "viz/movie.hpp"
 #include "viz/plots.hpp"
-#include "viz/results_reader.hpp"
+#include "io/results_reader.hpp"
 #include "viz/slice_frame.hpp"
 #include "viz/view3d.hpp"
 

@@ -24,8 +24,8 @@
 #include "simulation/simulation.hpp"
 #include "simulation/summary_writer.hpp"
 #include "solver/error.hpp"
-#include "viz/checkpoint.hpp"
-#include "viz/results_file.hpp"
+#include "io/checkpoint.hpp"
+#include "io/results_file.hpp"
 
 #ifndef MESOSIM_VERSION
 #define MESOSIM_VERSION "unknown"

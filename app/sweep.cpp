@@ -28,9 +28,9 @@
 #include "scenarios/sweep.hpp"
 #include "solver/error.hpp"
 #include "viz/canvas.hpp"
-#include "viz/h5.hpp"
+#include "io/h5.hpp"
 #include "viz/plots.hpp"
-#include "viz/results_file.hpp"
+#include "io/results_file.hpp"
 
 extern char** environ;
 

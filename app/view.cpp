@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "solver/error.hpp"
-#include "viz/results_reader.hpp"
+#include "io/results_reader.hpp"
 #include "viz/viewer_page.hpp"
 
 namespace mesosim {

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "solver/error.hpp"
-#include "viz/results_file.hpp"
+#include "io/results_file.hpp"
 
 namespace mesosim {
 

@@ -17,7 +17,7 @@
 #include "models/injection.hpp"
 #include "models/transport_model.hpp"
 #include "solver/transport_state.hpp"
-#include "viz/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 namespace mesosim {
 

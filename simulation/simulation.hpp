@@ -24,11 +24,11 @@
 #include "simulation/observer.hpp"
 #include "simulation/prepare.hpp"
 #include "solver/integrator.hpp"
-#include "viz/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 namespace mesosim {
 
-/// Where a checkpointed run resumes from: the checkpoint as read (viz/checkpoint.hpp) and the
+/// Where a checkpointed run resumes from: the checkpoint as read (io/checkpoint.hpp) and the
 /// directory whose checkpoint.h5 holds its fields.
 struct ResumePoint {
   Checkpoint checkpoint;

@@ -12,7 +12,7 @@
 
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
-#include "viz/results_reader.hpp"
+#include "io/results_reader.hpp"
 
 namespace mesosim {
 

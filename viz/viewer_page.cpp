@@ -8,7 +8,7 @@
 
 #include "solver/error.hpp"
 #include "viz/colour_map.hpp"
-#include "viz/results_file.hpp"
+#include "io/results_file.hpp"
 
 namespace mesosim {
 

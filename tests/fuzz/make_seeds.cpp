@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "tests/fuzz/fuzz_model.hpp"
-#include "viz/checkpoint.hpp"
-#include "viz/results_file.hpp"
+#include "io/checkpoint.hpp"
+#include "io/results_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace mesosim;

@@ -11,7 +11,7 @@
 #include "solver/error.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
-#include "viz/results_reader.hpp"
+#include "io/results_reader.hpp"
 #include "viz/slice_frame.hpp"
 
 using namespace mesosim;

@@ -12,9 +12,9 @@
 
 #include "solver/error.hpp"
 #include "tests/test_support.hpp"
-#include "viz/checkpoint.hpp"
-#include "viz/h5.hpp"
-#include "viz/results_file.hpp"
+#include "io/checkpoint.hpp"
+#include "io/h5.hpp"
+#include "io/results_file.hpp"
 
 namespace mesosim {
 namespace {

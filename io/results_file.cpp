@@ -1,4 +1,4 @@
-#include "viz/results_file.hpp"
+#include "io/results_file.hpp"
 
 #include <cmath>
 #include <cstdio>

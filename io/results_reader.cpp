@@ -1,4 +1,4 @@
-#include "viz/results_reader.hpp"
+#include "io/results_reader.hpp"
 
 #include <algorithm>
 #include <cmath>

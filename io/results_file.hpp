@@ -25,7 +25,7 @@
 #include "models/metrics.hpp"
 #include "solver/mass_ledger.hpp"
 #include "solver/transport_state.hpp"
-#include "viz/h5.hpp"
+#include "io/h5.hpp"
 
 namespace mesosim {
 
