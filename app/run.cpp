@@ -16,6 +16,8 @@
 
 #include "app/builtin_scenario.hpp"
 #include "app/default_case.hpp"
+#include "io/checkpoint.hpp"
+#include "io/results_file.hpp"
 #include "scenarios/units.hpp"
 #include "simulation/checkpointer.hpp"
 #include "simulation/csv_tables.hpp"
@@ -24,8 +26,6 @@
 #include "simulation/simulation.hpp"
 #include "simulation/summary_writer.hpp"
 #include "solver/error.hpp"
-#include "io/checkpoint.hpp"
-#include "io/results_file.hpp"
 
 #ifndef MESOSIM_VERSION
 #define MESOSIM_VERSION "unknown"

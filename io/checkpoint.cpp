@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "solver/error.hpp"
 #include "io/h5.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "solver/error.hpp"
 #include "io/results_file.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

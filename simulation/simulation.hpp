@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "io/checkpoint.hpp"
 #include "models/metrics.hpp"
 #include "models/output_schedule.hpp"
 #include "models/transport_model.hpp"
@@ -24,7 +25,6 @@
 #include "simulation/observer.hpp"
 #include "simulation/prepare.hpp"
 #include "solver/integrator.hpp"
-#include "io/checkpoint.hpp"
 
 namespace mesosim {
 

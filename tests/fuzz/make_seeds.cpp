@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "tests/fuzz/fuzz_model.hpp"
 #include "io/checkpoint.hpp"
 #include "io/results_file.hpp"
+#include "tests/fuzz/fuzz_model.hpp"
 
 namespace fs = std::filesystem;
 using namespace mesosim;
