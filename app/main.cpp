@@ -9,6 +9,7 @@
 //                [--dry-run] [--gather [--from DIR]...]
 //   mesosim presets [tissue|component|technique [NAME]]
 //   mesosim describe keys [--markdown]   (every scenario key: unit, default, range, meaning)
+//   mesosim describe metrics [--markdown | --json]   (every output metric: unit, meaning, where written)
 //   mesosim render DIR [--view section,top,3d,plots] [--component NAME|all] [--times "0 h,1 d"] [--movie] (app/render.hpp)
 //   mesosim view DIR [--out FILE] [--component NAME]   (one HTML page for a browser, app/view.hpp)
 //   mesosim --version
@@ -32,12 +33,13 @@
 #include "app/run.hpp"
 #include "app/sweep.hpp"
 #include "app/view.hpp"
-#include "simulation/injection_registry.hpp"
+#include "models/metric_table.hpp"
 #include "scenarios/deposit_report.hpp"
-#include "models/error.hpp"
 #include "scenarios/parameters.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/units.hpp"
+#include "simulation/injection_registry.hpp"
+#include "solver/error.hpp"
 #include "solver/integrator.hpp"
 
 using namespace mesosim;
@@ -193,9 +195,14 @@ int main(int argc, char** argv) {
   bool describe_markdown = false;
   CLI::App* describe_command =
       app.add_subcommand("describe", "Describe the scenario format: `describe keys` lists every key with unit, default and range");
-  describe_command->add_option("what", describe_what, "keys")->required()->check(CLI::IsMember({"keys"}));
+  bool describe_json = false;
+  describe_command->add_option("what", describe_what, "keys (the scenario keys) or metrics (the output metrics)")
+      ->required()
+      ->check(CLI::IsMember({"keys", "metrics"}));
   describe_command->add_flag("--markdown", describe_markdown,
-                             "The markdown tables of docs/scenario-reference.md (scripts/gen-docs writes them there)");
+                             "The markdown tables of docs/scenario-reference.md (keys) or docs/output.md (metrics); "
+                             "scripts/gen-docs writes them there");
+  describe_command->add_flag("--json", describe_json, "With metrics: the metric table as JSON (for scripts)");
   RenderOptions render_options;
   CLI::App* render_command = add_render_command(app, render_options);
   ViewOptions view_options;
@@ -207,8 +214,14 @@ int main(int argc, char** argv) {
   }
   try {
     if (presets_command->parsed()) return presets(preset_kind, preset_name);
-    if (describe_command->parsed())
-      return std::printf("%s", (describe_markdown ? describe_keys_markdown() : describe_keys()).c_str()) < 0 ? 4 : 0;
+    if (describe_command->parsed()) {
+      if (describe_json && describe_what != "metrics") throw InputError("describe: --json lists the metrics only (describe metrics --json)");
+      const std::string text = describe_what == "metrics"
+                                   ? (describe_json ? describe_metrics_json()
+                                                    : describe_markdown ? describe_metrics_markdown() : describe_metrics())
+                                   : (describe_markdown ? describe_keys_markdown() : describe_keys());
+      return std::printf("%s", text.c_str()) < 0 ? 4 : 0;
+    }
     if (sweep_command->parsed()) return run_sweep(sweep_options);
     if (render_command->parsed()) return render(render_options);
     if (view_command->parsed()) return view(view_options);

@@ -17,13 +17,13 @@
 #include <set>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "io/results_reader.hpp"
 #include "scenarios/units.hpp"
+#include "solver/error.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
 #include "viz/movie.hpp"
 #include "viz/plots.hpp"
-#include "viz/results_reader.hpp"
 #include "viz/slice_frame.hpp"
 #include "viz/view3d.hpp"
 

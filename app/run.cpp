@@ -16,7 +16,8 @@
 
 #include "app/builtin_scenario.hpp"
 #include "app/default_case.hpp"
-#include "models/error.hpp"
+#include "io/checkpoint.hpp"
+#include "io/results_file.hpp"
 #include "scenarios/units.hpp"
 #include "simulation/checkpointer.hpp"
 #include "simulation/csv_tables.hpp"
@@ -24,8 +25,7 @@
 #include "simulation/results_writer.hpp"
 #include "simulation/simulation.hpp"
 #include "simulation/summary_writer.hpp"
-#include "viz/checkpoint.hpp"
-#include "viz/results_file.hpp"
+#include "solver/error.hpp"
 
 #ifndef MESOSIM_VERSION
 #define MESOSIM_VERSION "unknown"

@@ -25,12 +25,13 @@
 #endif
 
 #include "app/run.hpp"
-#include "models/error.hpp"
+#include "io/h5.hpp"
+#include "io/results_file.hpp"
+#include "models/metric_table.hpp"
 #include "scenarios/sweep.hpp"
+#include "solver/error.hpp"
 #include "viz/canvas.hpp"
-#include "viz/h5.hpp"
 #include "viz/plots.hpp"
-#include "viz/results_file.hpp"
 
 extern char** environ;
 
@@ -199,13 +200,14 @@ pid_t launch(const CasePlan& plan, int threads) {
 /// The table: one row per case, in case order, from the case directories.
 void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases, const std::vector<fs::path>& roots,
                  const fs::path& out, const std::string& stem) {
-  // The summary.json figures of each component, and of the bleb in darcy runs, that become
-  // columns (named "component:figure").
-  static const std::vector<std::string> metrics{
-      "max_coverage",      "coverage_time_s",    "time_half_covered_s",    "final_uniformity_cv",
-      "residence_half_life_s", "systemic_fraction", "lymph_fraction",      "degraded_fraction",
-      "out_of_box_fraction", "in_tissue_fraction", "peak_kg_m3",          "time_above_threshold_s",
-      "ledger_residual"};
+  // The summary.json figures of each component (the metric table's sweep columns), and of the bleb
+  // in darcy runs, that become columns (named "component:figure").
+  static const std::vector<std::string> metrics = [] {
+    std::vector<std::string> keys;
+    for (const RunFigure& figure : figure_table())
+      if (figure.sweep_column) keys.push_back(figure.key);
+    return keys;
+  }();
   static const std::vector<std::string> bleb_columns{
       "max_excess_volume_m3", "max_diameter_m",   "max_thickness_m",     "max_peak_pressure_Pa",
       "max_surface_elevation_m", "excess_volume_half_life_s", "fluid_at_rest_s", "max_excess_fraction",

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/error.hpp"
-#include "viz/results_reader.hpp"
+#include "io/results_reader.hpp"
+#include "solver/error.hpp"
 #include "viz/viewer_page.hpp"
 
 namespace mesosim {

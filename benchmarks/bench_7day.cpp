@@ -20,6 +20,7 @@
 #include <numbers>
 
 #include "benchmarks/bench_support.hpp"
+#include "models/transport_model.hpp"
 #include "solver/integrator.hpp"
 
 using namespace mesosim;

@@ -18,8 +18,8 @@
 #include <exception>
 
 #include "benchmarks/bench_support.hpp"
-#include "solver/darcy_reservoir.hpp"
-#include "solver/deposit.hpp"
+#include "models/darcy_reservoir.hpp"
+#include "models/deposit.hpp"
 
 using namespace mesosim;
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "benchmarks/bench_support.hpp"
+#include "models/transport_model.hpp"
 #include "solver/integrator.hpp"
 
 using namespace mesosim;

@@ -12,8 +12,8 @@
 #include <system_error>
 
 #include "models/component.hpp"
-#include "models/error.hpp"
 #include "models/tissue.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim::bench {
 

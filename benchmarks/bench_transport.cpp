@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "benchmarks/bench_support.hpp"
+#include "models/transport_model.hpp"
 #include "solver/line_operator.hpp"
 #include "solver/time_stepper.hpp"
 

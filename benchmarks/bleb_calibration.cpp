@@ -15,8 +15,8 @@
 #include <string>
 
 #include "benchmarks/bench_support.hpp"
+#include "models/darcy_reservoir.hpp"
 #include "scenarios/presets.hpp"
-#include "solver/darcy_reservoir.hpp"
 
 using namespace mesosim;
 using namespace mesosim::bench;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "models/transport_model.hpp"
 #include "solver/time_stepper.hpp"
 
 using namespace mesosim;

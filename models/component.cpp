@@ -3,7 +3,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

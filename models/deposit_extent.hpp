@@ -1,7 +1,7 @@
 // Which layers an instant deposit occupies (MODEL §4, §6.8 plug displacement): the cocktail fills
 // the interstitial fluid of a ball around the tip, cut by the skin surface and the bottom of the
 // block, whose fluid volume (the integral of phi(z) over the ball) equals the injected volume: the
-// continuum limit of solver/deposit.hpp deposit_instant. Reports the ball and the share of the
+// continuum limit of models/deposit.hpp deposit_instant. Reports the ball and the share of the
 // volume in each layer; it does not model the bleb (the coupled reservoir, #3).
 #pragma once
 

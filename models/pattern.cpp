@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

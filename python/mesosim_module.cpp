@@ -22,11 +22,11 @@
 
 #include "app/builtin_scenario.hpp"
 #include "app/run.hpp"
-#include "models/error.hpp"
+#include "models/metrics.hpp"
 #include "scenarios/units.hpp"
 #include "simulation/simulation.hpp"
 #include "simulation/summary_writer.hpp"
-#include "solver/metrics.hpp"
+#include "solver/error.hpp"
 #include "solver/transport_state.hpp"
 
 namespace py = pybind11;

@@ -12,10 +12,10 @@
 #include <toml++/toml.h>
 #include <vector>
 
-#include "models/error.hpp"
 #include "scenarios/parameters.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/units.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

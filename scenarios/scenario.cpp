@@ -12,11 +12,11 @@
 #include <sstream>
 #include <toml++/toml.h>
 
-#include "models/error.hpp"
 #include "models/pattern.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/reader.hpp"
 #include "scenarios/units.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

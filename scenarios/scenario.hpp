@@ -11,11 +11,11 @@
 
 #include "models/component.hpp"
 #include "models/injection.hpp"
+#include "models/metrics.hpp"
 #include "models/tissue.hpp"
 #include "scenarios/parameters.hpp"
 #include "solver/grid.hpp"
 #include "solver/integrator.hpp"
-#include "solver/metrics.hpp"
 
 namespace mesosim {
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -1,4 +1,4 @@
-// checkpoint.h5 (viz/checkpoint.hpp) as an observer: written every `interval` s of wall time
+// checkpoint.h5 (io/checkpoint.hpp) as an observer: written every `interval` s of wall time
 // after a step, when the injection model allows one (the Darcy bleb: after any step), and on
 // demand (a stop). It holds the Simulation's state and memory, the results writer's position and
 // the caller's inputs (what `--resume` needs to rebuild the same run): "run.inputs",

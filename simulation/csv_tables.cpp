@@ -1,6 +1,7 @@
 #include "simulation/csv_tables.hpp"
 
-#include "models/error.hpp"
+#include "models/metric_table.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 
@@ -9,8 +10,9 @@ CsvTables::CsvTables(const std::filesystem::path& dir, const TransportModel& mod
   metrics_.open(dir / "metrics.csv", std::ios::trunc);
   ledger_ << "time_s,component,injected_kg,in_fluid_kg,bound_kg,to_blood_kg,to_lymph_kg,degraded_kg,"
              "boundary_kg,ledger_residual\n";
-  metrics_ << "time_s,component,in_tissue,to_blood,to_lymph,degraded,out_of_box,peak_kg_m3,"
-              "peak_in_target_kg_m3,coverage,uniformity_cv\n";
+  metrics_ << "time_s,component";
+  for (const SeriesMetric& metric : series_metric_table()) metrics_ << ',' << metric.key;
+  metrics_ << '\n';
   ledger_.precision(12);
   metrics_.precision(10);
   check();
@@ -25,9 +27,9 @@ void CsvTables::add(const SeriesRow& row) {
             << l.to_blood << ',' << l.to_lymph << ',' << l.degraded << ',' << boundary << ',' << row.residual[c]
             << '\n';
     const ComponentMetrics& m = row.metrics[c];
-    metrics_ << m.time << ',' << name << ',' << m.in_tissue << ',' << m.to_blood << ',' << m.to_lymph << ','
-             << m.degraded << ',' << m.out_of_box << ',' << m.peak << ',' << m.peak_in_target << ',' << m.coverage
-             << ',' << m.uniformity_cv << '\n';
+    metrics_ << m.time << ',' << name;
+    for (const SeriesMetric& metric : series_metric_table()) metrics_ << ',' << m.*metric.value;
+    metrics_ << '\n';
   }
   ledger_.flush();
   metrics_.flush();

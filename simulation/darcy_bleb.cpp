@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "models/error.hpp"
-#include "viz/results_file.hpp"
+#include "io/results_file.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

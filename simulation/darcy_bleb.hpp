@@ -1,4 +1,4 @@
-// The Darcy bleb as an injection model: an adapter around solver/darcy_reservoir.hpp (the coupled
+// The Darcy bleb as an injection model: an adapter around models/darcy_reservoir.hpp (the coupled
 // pressure-advection-diffusion solver, which pushes every injection in by interstitial flow and
 // hands over to the plain integrator once the fluid is at rest). The adapter schedules the
 // injections, records the bleb at every coupled step (/bleb) and each injection's bleb when its
@@ -9,9 +9,9 @@
 
 #include <memory>
 
+#include "models/darcy_reservoir.hpp"
 #include "scenarios/scenario.hpp"
 #include "simulation/injection_model.hpp"
-#include "solver/darcy_reservoir.hpp"
 
 namespace mesosim {
 

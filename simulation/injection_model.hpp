@@ -14,10 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/checkpoint.hpp"
 #include "models/injection.hpp"
-#include "solver/transport_model.hpp"
+#include "models/transport_model.hpp"
 #include "solver/transport_state.hpp"
-#include "viz/checkpoint.hpp"
 
 namespace mesosim {
 

@@ -1,8 +1,8 @@
 #include "simulation/injection_registry.hpp"
 
-#include "models/error.hpp"
 #include "simulation/darcy_bleb.hpp"
 #include "simulation/instant_deposit.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "solver/deposit.hpp"
+#include "models/deposit.hpp"
 
 namespace mesosim {
 

@@ -1,5 +1,5 @@
 // The instant deposit as an injection model: each injection's cocktail is placed at once at its
-// time (solver/deposit.hpp: the fluid space nearest the tip, a sphere of about V / phi), and the
+// time (models/deposit.hpp: the fluid space nearest the tip, a sphere of about V / phi), and the
 // plain transport integrator runs between deposits, its step-size control restarted after each.
 #pragma once
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "viz/results_file.hpp"
+#include "io/results_file.hpp"
 
 namespace mesosim {
 

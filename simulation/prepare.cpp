@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

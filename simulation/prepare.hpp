@@ -5,9 +5,9 @@
 
 #include <memory>
 
+#include "models/transport_model.hpp"
 #include "scenarios/scenario.hpp"
 #include "solver/integrator.hpp"
-#include "solver/transport_model.hpp"
 
 namespace mesosim {
 

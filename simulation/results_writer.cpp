@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

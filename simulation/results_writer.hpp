@@ -1,4 +1,4 @@
-// results.h5 (viz/results_file.hpp) as an observer of a run: the series row at every output time,
+// results.h5 (io/results_file.hpp) as an observer of a run: the series row at every output time,
 // a snapshot when one is due (with the injection model's fields, e.g. the excess fluid), the
 // model's tables (e.g. /bleb, /bleb_per_injection) as they grow; when an injection's flow stops,
 // its rows and, unless an output falls then, a snapshot. Also the run's output directory.

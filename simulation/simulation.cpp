@@ -5,10 +5,10 @@
 #include <cmath>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "models/metrics.hpp"
 #include "models/output_schedule.hpp"
 #include "simulation/injection_registry.hpp"
-#include "solver/metrics.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -16,19 +16,19 @@
 #include <string>
 #include <vector>
 
+#include "io/checkpoint.hpp"
+#include "models/metrics.hpp"
 #include "models/output_schedule.hpp"
+#include "models/transport_model.hpp"
 #include "scenarios/scenario.hpp"
 #include "simulation/injection_model.hpp"
 #include "simulation/observer.hpp"
 #include "simulation/prepare.hpp"
 #include "solver/integrator.hpp"
-#include "solver/metrics.hpp"
-#include "solver/transport_model.hpp"
-#include "viz/checkpoint.hpp"
 
 namespace mesosim {
 
-/// Where a checkpointed run resumes from: the checkpoint as read (viz/checkpoint.hpp) and the
+/// Where a checkpointed run resumes from: the checkpoint as read (io/checkpoint.hpp) and the
 /// directory whose checkpoint.h5 holds its fields.
 struct ResumePoint {
   Checkpoint checkpoint;
@@ -83,7 +83,7 @@ class Simulation {
   InjectionModel& injection_model() { return *model_; }
   /// The injections in time order (indices of events refer to these).
   const std::vector<Injection>& injections() const { return injections_; }
-  /// Component c's run figures from every accepted step (solver/metrics.hpp), or nullptr when the
+  /// Component c's run figures from every accepted step (models/metrics.hpp), or nullptr when the
   /// run was resumed from a checkpoint that predates them (the caller uses the output rows then).
   const RunFigures* run_figures(int c) const {
     return figures_complete_ ? &figures_.at(std::size_t(c)).figures() : nullptr;

@@ -2,11 +2,14 @@
 
 #include <omp.h>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "models/metric_table.hpp"
 
 namespace mesosim {
 
@@ -28,22 +31,14 @@ json SummaryWriter::figures(const Simulation& sim, int c) const {
   const TransportState& state = sim.state();
   const RunFigures f = run_figures(sim, c);
   const ComponentMetrics& last = of(c).back();
-  return {{"name", sim.transport().component(c).name},
-          {"injected_kg", state.ledger[c].injected},
-          {"threshold_kg_m3", sim.scenario().target.threshold[c]},
-          {"residence_half_life_s", f.residence_half_life < 0 ? json() : json(f.residence_half_life)},
-          {"systemic_fraction", f.systemic_fraction},
-          {"lymph_fraction", last.to_lymph},
-          {"degraded_fraction", last.degraded},
-          {"out_of_box_fraction", last.out_of_box},
-          {"in_tissue_fraction", last.in_tissue},
-          {"peak_kg_m3", f.peak},
-          {"max_coverage", f.max_coverage},
-          {"coverage_time_s", f.coverage_time},
-          {"time_half_covered_s", f.time_half_covered},
-          {"time_above_threshold_s", f.time_above_threshold},
-          {"final_uniformity_cv", last.uniformity_cv},
-          {"ledger_residual", sim.injection_model().ledger_residual(state, c)}};
+  const FigureSources sources{f, last, state.ledger[c].injected, sim.scenario().target.threshold[c],
+                              sim.injection_model().ledger_residual(state, c)};
+  json figures = {{"name", sim.transport().component(c).name}};
+  for (const RunFigure& figure : figure_table()) {
+    const double value = figure.value(sources);
+    figures[figure.key] = std::isnan(value) ? json() : json(value);
+  }
+  return figures;
 }
 
 void SummaryWriter::finish(const Simulation& sim, ResultsWriter& results, double wall) const {

@@ -4,11 +4,11 @@
 
 #include <omp.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 
-DarcyAdvection::DarcyAdvection(const TransportModel& pressure_model, const std::string& scheme)
+DarcyAdvection::DarcyAdvection(const LayeredOperator& pressure_model, const std::string& scheme)
     : model_(pressure_model), upwind_(pressure_model), scheme_(scheme), limited_(scheme == "limited") {
   if (!limited_ && scheme != "upwind")
     throw InputError("unknown advection scheme '" + scheme + "'; choose 'limited' or 'upwind'");

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "solver/layered_operator.hpp"
 #include "solver/mass_ledger.hpp"
 #include "solver/pressure_multigrid.hpp"
-#include "solver/transport_model.hpp"
 #include "solver/upwind_advection.hpp"
 
 namespace mesosim {
@@ -38,7 +38,7 @@ class DarcyAdvection {
  public:
   /// `scheme` is "limited" or "upwind" (InputError otherwise). Keeps a reference to
   /// `pressure_model` (make_pressure_model), which must outlive it.
-  DarcyAdvection(const TransportModel& pressure_model, const std::string& scheme);
+  DarcyAdvection(const LayeredOperator& pressure_model, const std::string& scheme);
 
   const std::string& scheme() const { return scheme_; }
   /// Face conductances to use instead of the model's (UpwindAdvection::set_faces).
@@ -66,7 +66,7 @@ class DarcyAdvection {
   void correct(const AdvectedSolute& solute, const double* e_before, const double* e_after, double* u,
                Scratch& s) const;
 
-  const TransportModel& model_;
+  const LayeredOperator& model_;
   UpwindAdvection upwind_;
   std::string scheme_;
   bool limited_;

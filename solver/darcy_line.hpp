@@ -1,4 +1,4 @@
-// One-dimensional kernel of the coupled Darcy reservoir (darcy_reservoir.hpp): a backward-Euler
+// One-dimensional kernel of the coupled Darcy reservoir (models/darcy_reservoir.hpp): a backward-Euler
 // diffusion sweep of one solute along one line of cells whose capacity alpha = cap + fP e includes
 // the excess fluid e. A tridiagonal M-matrix solve (Thomas algorithm, no pivoting): conservative to
 // round-off, non-negative outputs for non-negative inputs, uniform u stays uniform. Amounts are per

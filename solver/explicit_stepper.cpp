@@ -3,7 +3,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/simd.hpp"
 #include "solver/time_stepper.hpp"
 
@@ -72,17 +72,17 @@ void book_planes(const PlaneLedger* planes, int n_planes, double cell_volume, Ma
   for (int s = 0; s < n_sides; ++s) ledger.boundary[s] += step.boundary[s] * cell_volume;
 }
 
-ExplicitStepper::ExplicitStepper(const TransportModel& model)
+ExplicitStepper::ExplicitStepper(const LayeredOperator& model)
     : model_(model), zero_row_(std::max(model.grid().nx, 1), 0.0),
       maps_(model.grid().nz), planes_(model.grid().nz) {
   next_ = Field(model.grid(), model.n_components());
 }
 
-void TimeStepper::apply_sources(const TransportModel& model, TransportState& state, double t0, double t1) const {
+void TimeStepper::apply_sources(const LayeredOperator& model, TransportState& state, double t0, double t1) const {
   for (int c = 0; c < model.n_components(); ++c) apply_sources(model, state, c, t0, t1);
 }
 
-void TimeStepper::apply_sources(const TransportModel& model, TransportState& state, int c, double t0,
+void TimeStepper::apply_sources(const LayeredOperator& model, TransportState& state, int c, double t0,
                                 double t1) const {
   if (!sources_) return;
   const Grid& g = model.grid();

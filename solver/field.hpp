@@ -1,7 +1,7 @@
 // Field: one scalar per cell for each of n_components components, stored as one contiguous block
 // per component (component slowest, then k, j, i fastest) so that hot loops stream one block at
 // a time and vectorise over i. No ghost layer: boundary conditions enter through face
-// coefficients (see transport_model.hpp), which keeps the layout a plain dense array.
+// coefficients (see layered_operator.hpp), which keeps the layout a plain dense array.
 #pragma once
 
 #include <cassert>

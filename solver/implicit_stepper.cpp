@@ -5,7 +5,7 @@
 
 #include <omp.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/simd.hpp"
 #include "solver/time_stepper.hpp"
 
@@ -82,13 +82,13 @@ void exchange_cells(double* u, double* b, std::size_t n, double uu, double ub, d
 
 }  // namespace
 
-std::unique_ptr<TimeStepper> make_stepper(const std::string& name, const TransportModel& model) {
+std::unique_ptr<TimeStepper> make_stepper(const std::string& name, const LayeredOperator& model) {
   if (name == "explicit") return std::make_unique<ExplicitStepper>(model);
   if (name == "implicit") return std::make_unique<SplitImplicitStepper>(model);
   throw InputError("unknown time-stepping scheme '" + name + "'; choose 'implicit' or 'explicit'");
 }
 
-SplitImplicitStepper::SplitImplicitStepper(const TransportModel& model)
+SplitImplicitStepper::SplitImplicitStepper(const LayeredOperator& model)
     : model_(model), maps_(model.grid().nz),
       planes_(std::max(model.grid().nz, model.grid().ny)) {
   const Grid& g = model.grid();

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 
@@ -39,7 +39,7 @@ void max_difference(const Grid& g, const double* a, const double* b, const std::
 
 }  // namespace
 
-Integrator::Integrator(const TransportModel& model, const IntegratorSettings& settings)
+Integrator::Integrator(const LayeredOperator& model, const IntegratorSettings& settings)
     : model_(model), settings_(settings), stepper_(make_stepper(settings.scheme, model)) {
   std::ostringstream msg;
   if (settings_.scheme == "explicit") {
@@ -321,7 +321,7 @@ void Integrator::advance_component(TransportState& state, int c, double t_end, d
       if (next < settings_.min_step) {
         std::ostringstream msg;
         msg << "adaptive stepping failed at t = " << t0 << " s: the step of component '"
-            << model_.component(c).name << "' fell below " << settings_.min_step << " s (error estimate "
+            << model_.component_name(c) << "' fell below " << settings_.min_step << " s (error estimate "
             << error << " x tolerance)";
         throw SolverError(msg.str());
       }

@@ -69,7 +69,7 @@ struct IntegratorMemory {
 class Integrator {
  public:
   /// Validates the settings against the model (InputError with the fix when they cannot work).
-  Integrator(const TransportModel& model, const IntegratorSettings& settings);
+  Integrator(const LayeredOperator& model, const IntegratorSettings& settings);
 
   /// Advances `state` to exactly t_end and returns true; `on_step` (optional) is called after each
   /// accepted step. Returns false early, after a whole accepted step, once the stop flag (see
@@ -123,7 +123,7 @@ class Integrator {
   void advance_component(TransportState& state, int c, double t_end, double whole_dt, bool whole_clipped);
   void accept(TransportState& state, double dt);
 
-  const TransportModel& model_;
+  const LayeredOperator& model_;
   IntegratorSettings settings_;
   std::unique_ptr<TimeStepper> stepper_;
   IntegratorStats stats_;

@@ -6,7 +6,7 @@
 
 #include <Eigen/Dense>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/simd.hpp"
 
 namespace mesosim {

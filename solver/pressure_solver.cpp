@@ -44,7 +44,7 @@ void decompose(int n, BoundaryKind low, BoundaryKind high, std::vector<double>& 
 
 }  // namespace
 
-PressureSolver::PressureSolver(const TransportModel& pressure_model)
+PressureSolver::PressureSolver(const LayeredOperator& pressure_model)
     : model_(pressure_model), nx_(pressure_model.grid().nx), ny_(pressure_model.grid().ny),
       nz_(pressure_model.grid().nz) {
   const Boundaries& bc = model_.boundaries();

@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "solver/transport_model.hpp"
+#include "solver/layered_operator.hpp"
 
 namespace mesosim {
 
@@ -17,7 +17,7 @@ class PressureSolver {
  public:
   /// `pressure_model` from make_pressure_model (capacity = S, sink_lymph = chi, lateral and
   /// vertical = K conductances per unit volume). Keeps a reference: the model must outlive it.
-  explicit PressureSolver(const TransportModel& pressure_model);
+  explicit PressureSolver(const LayeredOperator& pressure_model);
 
   /// Solves for p (n_cells values, overwritten) given rhs (n_cells values) and tau > 0 (s).
   /// Parallel over depth planes; bitwise reproducible for a given thread count.
@@ -27,7 +27,7 @@ class PressureSolver {
   const std::vector<double>& x_eigenvalues() const { return lambda_x_; }
 
  private:
-  const TransportModel& model_;
+  const LayeredOperator& model_;
   int nx_, ny_, nz_;
   std::vector<double> vx_, vy_;              // eigenvectors, column-major n x n
   std::vector<double> lambda_x_, lambda_y_;  // eigenvalues of the unit operators

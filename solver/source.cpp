@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

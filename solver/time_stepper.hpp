@@ -1,6 +1,6 @@
 // Time integration of the transport operator, chosen by name (MFEM ODESolver style):
 //   "explicit"  forward Euler diffusion + exact reactions; first order in time, stable (and
-//               positivity-preserving) up to TransportModel::max_explicit_step(), enforced.
+//               positivity-preserving) up to LayeredOperator::max_explicit_step(), enforced.
 //   "implicit"  Strang splitting R(dt/2) X(dt/2) Y(dt/2) Z(dt) Y(dt/2) X(dt/2) R(dt/2): exact
 //               reactions R and one-dimensional TR-BDF2 diffusion sweeps (tridiagonal solves).
 //               Second order, L-stable in every direction, unconditionally stable.
@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "solver/layered_operator.hpp"
 #include "solver/line_operator.hpp"
 #include "solver/reaction.hpp"
 #include "solver/source.hpp"
-#include "solver/transport_model.hpp"
 #include "solver/transport_state.hpp"
 
 namespace mesosim {
@@ -39,16 +39,16 @@ class TimeStepper {
 
  protected:
   /// Adds what every source delivers between t0 and t1 and books it as injected.
-  void apply_sources(const TransportModel& model, TransportState& state, double t0, double t1) const;
+  void apply_sources(const LayeredOperator& model, TransportState& state, double t0, double t1) const;
   /// The same for component c alone.
-  void apply_sources(const TransportModel& model, TransportState& state, int c, double t0, double t1) const;
+  void apply_sources(const LayeredOperator& model, TransportState& state, int c, double t0, double t1) const;
 
  private:
   const std::vector<Source>* sources_ = nullptr;
 };
 
 /// "explicit" or "implicit"; any other name is an InputError listing the choices.
-std::unique_ptr<TimeStepper> make_stepper(const std::string& name, const TransportModel& model);
+std::unique_ptr<TimeStepper> make_stepper(const std::string& name, const LayeredOperator& model);
 
 /// Per-depth-plane ledger increments, summed in plane order after the parallel loop so totals do
 /// not depend on the thread count.
@@ -60,7 +60,7 @@ void book_planes(const PlaneLedger* planes, int n_planes, double cell_volume, Ma
 
 class ExplicitStepper final : public TimeStepper {
  public:
-  explicit ExplicitStepper(const TransportModel& model);
+  explicit ExplicitStepper(const LayeredOperator& model);
   const char* name() const override { return "explicit"; }
   double max_step() const override { return model_.max_explicit_step(); }
   int order() const override { return 1; }
@@ -71,7 +71,7 @@ class ExplicitStepper final : public TimeStepper {
   /// Component c's forward-Euler update and reactions from state.u into next_.
   void update_component(TransportState& state, int c, double dt);
   void check_step(double dt) const;
-  const TransportModel& model_;
+  const LayeredOperator& model_;
   Field next_;                       // buffer swapped with state.u after each step
   std::vector<double> zero_row_;     // neighbour values outside a sink boundary
   std::vector<ReactionMap> maps_;    // per depth plane, for the current dt
@@ -80,7 +80,7 @@ class ExplicitStepper final : public TimeStepper {
 
 class SplitImplicitStepper final : public TimeStepper {
  public:
-  explicit SplitImplicitStepper(const TransportModel& model);
+  explicit SplitImplicitStepper(const LayeredOperator& model);
   const char* name() const override { return "implicit"; }
   double max_step() const override;
   int order() const override { return 2; }
@@ -102,7 +102,7 @@ class SplitImplicitStepper final : public TimeStepper {
   void vertical_pass(TransportState& state, int c, double tau);
   void react_plane(TransportState& state, int c, int k, const ReactionMap& map, PlaneLedger& ledger);
 
-  const TransportModel& model_;
+  const LayeredOperator& model_;
   std::vector<std::vector<LineOperator>> x_ops_, y_ops_;  // [component][k]
   std::vector<std::vector<char>> same_lateral_ops_;       // [component][k]: plane k's x, y ops = plane k - 1's
   std::vector<LineOperator> z_ops_;                       // [component]

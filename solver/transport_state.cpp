@@ -8,7 +8,7 @@
 namespace mesosim {
 
 
-TransportState::TransportState(const TransportModel& model)
+TransportState::TransportState(const LayeredOperator& model)
     : u(model.grid(), model.n_components()), ledger(model.n_components()) {
   bool any_binding = false;
   for (int c = 0; c < model.n_components(); ++c) any_binding |= model.coefficients(c).has_binding;
@@ -32,12 +32,12 @@ void TransportState::assign(const TransportState& other) {
   ledger = other.ledger;
 }
 
-double concentration(const TransportModel& model, const TransportState& state, int c, int k,
+double concentration(const LayeredOperator& model, const TransportState& state, int c, int k,
                      std::size_t cell) {
   return model.coefficients(c).partition[k] * state.u(c, cell);
 }
 
-double add_concentration(const TransportModel& model, TransportState& state, int c,
+double add_concentration(const LayeredOperator& model, TransportState& state, int c,
                          const std::function<double(double, double, double)>& concentration) {
   const Grid& g = model.grid();
   const ComponentCoefficients& co = model.coefficients(c);
@@ -55,7 +55,7 @@ double add_concentration(const TransportModel& model, TransportState& state, int
   return mass;
 }
 
-void add_mass(const TransportModel& model, TransportState& state, int c, int i, int j, int k,
+void add_mass(const LayeredOperator& model, TransportState& state, int c, int i, int j, int k,
               double mass) {
   const Grid& g = model.grid();
   state.u(c, g.index(i, j, k)) += mass / (model.coefficients(c).capacity[k] * g.cell_volume());
@@ -85,18 +85,18 @@ double weighted_plane_sum(const Grid& g, const double* values, const std::vector
 
 }  // namespace
 
-double mass_in_fluid(const TransportModel& model, const TransportState& state, int c) {
+double mass_in_fluid(const LayeredOperator& model, const TransportState& state, int c) {
   const Grid& g = model.grid();
   return weighted_plane_sum(g, state.u.component(c), &model.coefficients(c).capacity) * g.cell_volume();
 }
 
-double mass_bound(const TransportModel& model, const TransportState& state, int c) {
+double mass_bound(const LayeredOperator& model, const TransportState& state, int c) {
   if (state.bound.empty()) return 0.0;
   const Grid& g = model.grid();
   return weighted_plane_sum(g, state.bound.component(c), nullptr) * g.cell_volume();
 }
 
-double ledger_residual(const TransportModel& model, const TransportState& state, int c) {
+double ledger_residual(const LayeredOperator& model, const TransportState& state, int c) {
   const MassLedger& l = state.ledger[c];
   if (l.injected == 0.0) return 0.0;
   const double in_tissue = mass_in_fluid(model, state, c) + mass_bound(model, state, c);

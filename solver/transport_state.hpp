@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "solver/field.hpp"
+#include "solver/layered_operator.hpp"
 #include "solver/mass_ledger.hpp"
-#include "solver/transport_model.hpp"
 
 namespace mesosim {
 
@@ -19,30 +19,30 @@ struct TransportState {
   Field bound;         ///< immobile amount per tissue volume, kg/m^3 (empty if no binding)
   std::vector<MassLedger> ledger;  ///< one per component
 
-  explicit TransportState(const TransportModel& model);
+  explicit TransportState(const LayeredOperator& model);
   TransportState() = default;
   /// Copies values without reallocating (both states must come from the same model).
   void assign(const TransportState& other);
 };
 
 /// Concentration in the mobile fluid (kg/m^3 = mg/mL) of component c in cell `cell` at depth k.
-double concentration(const TransportModel& model, const TransportState& state, int c, int k,
+double concentration(const LayeredOperator& model, const TransportState& state, int c, int k,
                      std::size_t cell);
 
 /// Adds a concentration field c(x, y, z) (kg/m^3 of mobile fluid) to component c, sampled at cell
 /// centres; the added mass is recorded as injected. Returns the mass added, kg.
-double add_concentration(const TransportModel& model, TransportState& state, int c,
+double add_concentration(const LayeredOperator& model, TransportState& state, int c,
                          const std::function<double(double, double, double)>& concentration);
 
 /// Adds `mass` kg of component c uniformly in one cell (recorded as injected).
-void add_mass(const TransportModel& model, TransportState& state, int c, int i, int j, int k,
+void add_mass(const LayeredOperator& model, TransportState& state, int c, int i, int j, int k,
               double mass);
 
 /// Mass of component c in the mobile fluid, kg (summed plane by plane in a fixed order).
-double mass_in_fluid(const TransportModel& model, const TransportState& state, int c);
+double mass_in_fluid(const LayeredOperator& model, const TransportState& state, int c);
 /// Mass of component c in the bound compartment, kg.
-double mass_bound(const TransportModel& model, const TransportState& state, int c);
+double mass_bound(const LayeredOperator& model, const TransportState& state, int c);
 /// injected - (in tissue + removed), relative to the injected mass (0 if nothing was injected).
-double ledger_residual(const TransportModel& model, const TransportState& state, int c);
+double ledger_residual(const LayeredOperator& model, const TransportState& state, int c);
 
 }  // namespace mesosim

@@ -10,7 +10,7 @@ namespace {
 constexpr unsigned char quiet = 255;  // a cell with no flow through any face and nothing drained
 }  // namespace
 
-UpwindAdvection::UpwindAdvection(const TransportModel& pressure_model)
+UpwindAdvection::UpwindAdvection(const LayeredOperator& pressure_model)
     : model_(pressure_model), planes_(std::size_t(pressure_model.grid().nz)) {
   const Boundaries& bc = model_.boundaries();
   x_periodic_ = bc.x_low == BoundaryKind::periodic;

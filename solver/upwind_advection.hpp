@@ -13,10 +13,10 @@
 #include <cstddef>
 #include <vector>
 
+#include "solver/layered_operator.hpp"
 #include "solver/mass_ledger.hpp"
 #include "solver/pressure_multigrid.hpp"
 #include "solver/time_stepper.hpp"
-#include "solver/transport_model.hpp"
 
 namespace mesosim {
 
@@ -30,9 +30,9 @@ struct AdvectedSolute {
 class UpwindAdvection {
  public:
   /// Keeps a reference to `pressure_model` (make_pressure_model), which must outlive it.
-  explicit UpwindAdvection(const TransportModel& pressure_model);
+  explicit UpwindAdvection(const LayeredOperator& pressure_model);
 
-  /// Face conductances to use instead of the model's (stiffened_faces in reservoir.hpp), or
+  /// Face conductances to use instead of the model's (the strain-stiffened ones of models/reservoir.hpp), or
   /// nullptr for the model's own; not owned, read by prepare() and advect().
   void set_faces(const FaceConductances* faces) { faces_ = faces; }
 
@@ -85,7 +85,7 @@ class UpwindAdvection {
   /// volume: tau lambda e_after, the one product prepare() books and advect() carries solute with.
   double drained_volume(std::size_t cell, int k, const double* e_after) const { return drain_rate(k) * e_after[cell]; }
 
-  const TransportModel& model_;
+  const LayeredOperator& model_;
   const FaceConductances* faces_ = nullptr;
   bool x_periodic_, y_periodic_;
   double side_factor_[n_sides];  // lateral sides: 2 for a sink, 0 closed; bottom: 1 if a sink

@@ -7,9 +7,9 @@
 
 #include "models/component.hpp"
 #include "models/tissue.hpp"
+#include "models/transport_model.hpp"
 #include "solver/grid.hpp"
 #include "solver/integrator.hpp"
-#include "solver/transport_model.hpp"
 
 namespace mesosim::testing {
 

@@ -12,7 +12,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

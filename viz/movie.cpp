@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

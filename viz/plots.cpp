@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "models/metric_table.hpp"
 #include "viz/slice_frame.hpp"
 
 namespace mesosim {
@@ -127,10 +128,10 @@ void draw_metrics_plot(Canvas& canvas, const ResultsReader& results) {
     const char* metric;
     const char* title;
   };
-  const Panel panels[] = {{"in_tissue", "still in the tissue"},
-                          {"to_blood", "taken up by blood (systemic)"},
-                          {"to_lymph", "drained by lymph"},
-                          {"coverage", "target coverage (above threshold)"}};
+  const Panel panels[] = {{"in_tissue", series_metric("in_tissue").label},
+                          {"to_blood", series_metric("to_blood").label},
+                          {"to_lymph", series_metric("to_lymph").label},
+                          {"coverage", series_metric("coverage").label}};
   const int top = title.bottom() + font / 2 + legend_height + font / 2;
   const int panel_width = (width - 2 * margin) / 2, panel_height = (height - top - margin / 2) / 2;
   std::vector<double> time(results.series_times.size());

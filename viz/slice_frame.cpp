@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "io/results_reader.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
-#include "viz/results_reader.hpp"
 
 namespace mesosim {
 

@@ -24,7 +24,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "io/results_reader.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
-#include "viz/results_reader.hpp"
 #include "viz/slice_frame.hpp"
 
 namespace mesosim {

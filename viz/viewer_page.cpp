@@ -6,9 +6,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "models/error.hpp"
+#include "io/results_file.hpp"
+#include "models/metric_table.hpp"
+#include "solver/error.hpp"
 #include "viz/colour_map.hpp"
-#include "viz/results_file.hpp"
 
 namespace mesosim {
 
@@ -166,8 +167,8 @@ std::string viewer_json(const ResultsReader& r, const ViewerSettings& settings, 
       component["peaks"].push_back(*std::max_element(field.begin(), field.end()));
     }
     json series;
-    for (const char* metric : {"in_tissue", "to_blood", "to_lymph", "degraded", "out_of_box"})
-      series[metric] = r.series(c, metric);
+    for (const SeriesMetric& metric : series_metric_table())
+      if (metric.fraction) series[metric.key] = r.series(c, metric.key);
     component["series"] = series;
     page["components"].push_back(component);
   }

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "viz/results_reader.hpp"
+#include "io/results_reader.hpp"
 
 namespace mesosim {
 

@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "models/error.hpp"
+#include "io/checkpoint.hpp"
+#include "solver/error.hpp"
 #include "tests/fuzz/fuzz_model.hpp"
-#include "viz/checkpoint.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const auto model = mesosim::fuzz::small_model();

@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "solver/transport_model.hpp"
+#include "models/transport_model.hpp"
 #include "tests/test_support.hpp"
 
 namespace mesosim::fuzz {

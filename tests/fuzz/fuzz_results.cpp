@@ -4,10 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "models/error.hpp"
+#include "io/results_file.hpp"
+#include "io/results_reader.hpp"
+#include "solver/error.hpp"
 #include "tests/fuzz/fuzz_model.hpp"
-#include "viz/results_file.hpp"
-#include "viz/results_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const auto model = mesosim::fuzz::small_model();

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "models/error.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/units.hpp"
+#include "solver/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

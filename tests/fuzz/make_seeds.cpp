@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "io/checkpoint.hpp"
+#include "io/results_file.hpp"
 #include "tests/fuzz/fuzz_model.hpp"
-#include "viz/checkpoint.hpp"
-#include "viz/results_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace mesosim;

@@ -5,7 +5,8 @@ Each example runs (shortened where it is long) and named fields of its summary.j
 with the stored values in tests/regression/expected/NAME.json, each at the tolerance stored next
 to it: {"field": {"expected": value, "tolerance": absolute}}. A null (e.g. a half-life not
 reached) must stay null. Fields are addressed as run.rejected_steps, bleb.max_diameter_m,
-components.NAME.in_tissue_fraction, bleb.per_injection.0.diameter_m.
+components.NAME.in_tissue_fraction, bleb.per_injection.0.diameter_m. The component fields must be
+run figures of the metric table (`mesosim describe metrics --json`).
 A real change of results updates the stored files on purpose (tolerances are kept):
   tests/regression/examples.py MESOSIM SOURCE_DIR --update
 Usage: examples.py PATH_TO_MESOSIM PATH_TO_SOURCE_TREE [--update]
@@ -87,9 +88,21 @@ def differences(expected, summary):
     return problems
 
 
+def figures_not_in_metric_table(mesosim):
+    """COMPONENT_FIELDS keys that `mesosim describe metrics --json` does not list as run figures."""
+    table = json.loads(subprocess.run([mesosim, "describe", "metrics", "--json"], capture_output=True, text=True,
+                                      check=True).stdout)
+    figures = {figure["key"] for figure in table["figures"]}
+    return sorted(set(COMPONENT_FIELDS) - figures)
+
+
 def main(mesosim, source, update):
     source = Path(source)
     failures = 0
+    unknown = figures_not_in_metric_table(mesosim)
+    if unknown:
+        print(f"FAIL COMPONENT_FIELDS names figures the metric table (models/metric_table.cpp) lacks: {unknown}")
+        failures += 1
     with tempfile.TemporaryDirectory() as work:
         for name, extra in CASES.items():
             out = Path(work) / name

@@ -11,7 +11,7 @@
 #include <unsupported/Eigen/MatrixFunctions>
 #include <vector>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/integrator.hpp"
 #include "solver/line_operator.hpp"
 #include "solver/reaction.hpp"

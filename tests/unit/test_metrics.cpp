@@ -1,14 +1,18 @@
 // Treatment metrics and the instant deposit: coverage and uniformity on known fields, residence
 // half-life of a pure first-order clearance, and a deposit that fills the fluid space at the
-// syringe concentration with exactly c V injected.
+// syringe concentration with exactly c V injected. The metric table reads every member once.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
+#include <stdexcept>
+#include <string>
 
-#include "models/error.hpp"
-#include "solver/deposit.hpp"
+#include "models/deposit.hpp"
+#include "models/metric_table.hpp"
+#include "models/metrics.hpp"
+#include "solver/error.hpp"
 #include "solver/integrator.hpp"
-#include "solver/metrics.hpp"
 #include "tests/test_support.hpp"
 
 namespace mesosim {
@@ -127,6 +131,50 @@ TEST(Deposit, FillsTheFluidNearestTheTipAtTheSyringeConcentration) {
   Injection outside = injection;
   outside.depth = 5e-3;
   EXPECT_THROW(deposit_instant(model, state, outside), InputError);
+}
+
+TEST(MetricTable, EverySeriesMemberOnceAndEveryKeyUnique) {
+  // Distinct values in every member but the time: each entry must read a different one, and all
+  // of them together every member (a metric added to ComponentMetrics but not to the table fails).
+  ComponentMetrics m;
+  double* members[] = {&m.in_tissue, &m.to_blood, &m.to_lymph, &m.degraded, &m.out_of_box,
+                       &m.peak,      &m.peak_in_target, &m.coverage, &m.uniformity_cv};
+  for (std::size_t n = 0; n < std::size(members); ++n) *members[n] = double(n + 1);
+  EXPECT_EQ(sizeof(ComponentMetrics), (std::size(members) + 1) * sizeof(double));
+  std::set<double> seen;
+  std::set<std::string> keys;
+  for (const SeriesMetric& metric : series_metric_table()) {
+    seen.insert(m.*metric.value);
+    keys.insert(metric.key);
+    EXPECT_EQ(&series_metric(metric.key), &metric);
+  }
+  EXPECT_EQ(seen.size(), std::size(members));
+  EXPECT_EQ(keys.size(), series_metric_table().size());
+  EXPECT_THROW(series_metric("no_such_metric"), std::logic_error);
+  for (const RunFigure& figure : figure_table()) EXPECT_TRUE(keys.insert(std::string("figure:") + figure.key).second);
+}
+
+TEST(MetricTable, FiguresReadTheirSources) {
+  RunFigures run;
+  run.residence_half_life = -1;  // not reached: null in summary.json
+  run.max_coverage = 0.25;
+  ComponentMetrics last;
+  last.to_lymph = 0.125;
+  const FigureSources sources{run, last, 2e-6, 0.5, 1e-15};
+  auto value = [&](const std::string& key) {
+    for (const RunFigure& figure : figure_table())
+      if (key == figure.key) return figure.value(sources);
+    ADD_FAILURE() << key << " is not a run figure";
+    return 0.0;
+  };
+  EXPECT_TRUE(std::isnan(value("residence_half_life_s")));
+  EXPECT_EQ(value("max_coverage"), 0.25);
+  EXPECT_EQ(value("lymph_fraction"), 0.125);
+  EXPECT_EQ(value("injected_kg"), 2e-6);
+  EXPECT_EQ(value("threshold_kg_m3"), 0.5);
+  EXPECT_EQ(value("ledger_residual"), 1e-15);
+  run.residence_half_life = 3600;
+  EXPECT_EQ(value("residence_half_life_s"), 3600);
 }
 
 }  // namespace

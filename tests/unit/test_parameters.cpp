@@ -9,10 +9,10 @@
 #include <map>
 #include <set>
 
-#include "models/error.hpp"
 #include "scenarios/parameters.hpp"
 #include "scenarios/scenario.hpp"
 #include "simulation/injection_registry.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 namespace {

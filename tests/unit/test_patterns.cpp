@@ -6,10 +6,10 @@
 #include <cmath>
 #include <set>
 
+#include "models/deposit.hpp"
 #include "models/deposit_extent.hpp"
-#include "models/error.hpp"
 #include "models/pattern.hpp"
-#include "solver/deposit.hpp"
+#include "solver/error.hpp"
 #include "tests/test_support.hpp"
 
 namespace mesosim {

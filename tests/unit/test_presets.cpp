@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/error.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/scenario.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 namespace {

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "models/reservoir.hpp"
 #include "solver/pressure_multigrid.hpp"
 #include "solver/pressure_solver.hpp"
-#include "solver/reservoir.hpp"
 
 namespace mesosim {
 namespace {

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <vector>
 
-#include "models/error.hpp"
+#include "io/results_reader.hpp"
+#include "solver/error.hpp"
 #include "viz/canvas.hpp"
 #include "viz/colour_map.hpp"
-#include "viz/results_reader.hpp"
 #include "viz/slice_frame.hpp"
 
 using namespace mesosim;

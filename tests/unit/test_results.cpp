@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/error.hpp"
+#include "io/checkpoint.hpp"
+#include "io/h5.hpp"
+#include "io/results_file.hpp"
+#include "solver/error.hpp"
 #include "tests/test_support.hpp"
-#include "viz/checkpoint.hpp"
-#include "viz/h5.hpp"
-#include "viz/results_file.hpp"
 
 namespace mesosim {
 namespace {

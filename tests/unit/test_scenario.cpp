@@ -7,9 +7,9 @@
 #include <regex>
 #include <unistd.h>
 
-#include "models/error.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/sweep.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 namespace {

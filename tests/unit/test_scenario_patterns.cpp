@@ -7,10 +7,10 @@
 #include <cmath>
 #include <regex>
 
-#include "models/error.hpp"
 #include "scenarios/deposit_report.hpp"
 #include "scenarios/presets.hpp"
 #include "scenarios/scenario.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 namespace {

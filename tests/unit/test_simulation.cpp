@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 #include "scenarios/scenario.hpp"
-#include "models/error.hpp"
 #include "simulation/checkpointer.hpp"
 #include "simulation/csv_tables.hpp"
 #include "simulation/darcy_bleb.hpp"
 #include "simulation/injection_registry.hpp"
 #include "simulation/results_writer.hpp"
-#include "simulation/summary_writer.hpp"
 #include "simulation/simulation.hpp"
+#include "simulation/summary_writer.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 namespace {

@@ -3,8 +3,8 @@
 // unknown units are InputErrors naming the key.
 #include <gtest/gtest.h>
 
-#include "models/error.hpp"
 #include "scenarios/units.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 #include "solver/integrator.hpp"
 #include "tests/test_support.hpp"
 

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "models/darcy_reservoir.hpp"
 #include "scenarios/presets.hpp"
-#include "solver/darcy_reservoir.hpp"
 
 namespace mesosim::testing {
 

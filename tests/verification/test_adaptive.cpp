@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "models/transport_model.hpp"
 #include "solver/integrator.hpp"
 
 namespace mesosim {

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <vector>
 
+#include "models/darcy_reservoir.hpp"
 #include "scenarios/presets.hpp"
 #include "solver/compensated_sum.hpp"
-#include "solver/darcy_reservoir.hpp"
 #include "tests/verification/forearm_bleb.hpp"
 
 namespace mesosim {

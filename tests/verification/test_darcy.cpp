@@ -16,9 +16,9 @@
 #include <cstdio>
 #include <string>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
-#include "solver/darcy_reservoir.hpp"
+#include "models/darcy_reservoir.hpp"
 #include "solver/pressure_solver.hpp"
 #include "solver/upwind_advection.hpp"
 #include "tests/test_support.hpp"

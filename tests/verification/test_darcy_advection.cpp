@@ -13,11 +13,11 @@
 #include <cstdio>
 #include <string>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
+#include "models/reservoir.hpp"
 #include "solver/darcy_advection.hpp"
 #include "solver/darcy_line.hpp"
-#include "solver/reservoir.hpp"
 
 namespace mesosim {
 namespace {

@@ -8,8 +8,8 @@
 #include <numbers>
 #include <tuple>
 
+#include "models/reservoir.hpp"
 #include "solver/integrator.hpp"
-#include "solver/reservoir.hpp"
 #include "tests/test_support.hpp"
 
 namespace mesosim {

@@ -1,11 +1,11 @@
-#include "solver/deposit.hpp"
+#include "models/deposit.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
-#include "models/error.hpp"
 #include "solver/compensated_sum.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

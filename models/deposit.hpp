@@ -7,6 +7,7 @@
 #pragma once
 
 #include "models/injection.hpp"
+#include "models/transport_model.hpp"
 #include "solver/transport_state.hpp"
 
 namespace mesosim {

@@ -1,10 +1,10 @@
-#include "solver/metrics.hpp"
+#include "models/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "models/error.hpp"
 #include "solver/compensated_sum.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

@@ -21,11 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "io/h5.hpp"
 #include "models/injection.hpp"
+#include "models/metrics.hpp"
 #include "solver/mass_ledger.hpp"
-#include "solver/metrics.hpp"
 #include "solver/transport_state.hpp"
-#include "viz/h5.hpp"
 
 namespace mesosim {
 

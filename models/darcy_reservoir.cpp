@@ -1,6 +1,6 @@
 // Driver of the coupled Darcy reservoir: line sweeps over depth planes (x, y) and y-slabs (z) in
 // parallel, per-plane ledgers summed in plane order (bitwise results for a given thread count).
-#include "solver/darcy_reservoir.hpp"
+#include "models/darcy_reservoir.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,8 +9,8 @@
 
 #include <omp.h>
 
-#include "models/error.hpp"
 #include "solver/compensated_sum.hpp"
+#include "solver/error.hpp"
 #include "solver/reaction.hpp"
 
 namespace mesosim {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/transport_model.hpp"
 #include "solver/transport_state.hpp"
 
 namespace mesosim {

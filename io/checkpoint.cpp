@@ -1,10 +1,10 @@
-#include "viz/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "models/error.hpp"
-#include "viz/h5.hpp"
+#include "io/h5.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 
@@ -140,7 +140,7 @@ void write_checkpoint(const fs::path& directory, const Checkpoint& checkpoint, c
     const Grid& g = model.grid();
     const std::vector<hsize_t> dims{hsize_t(model.n_components()), hsize_t(g.nz), hsize_t(g.ny), hsize_t(g.nx)};
     // Checksummed: a damaged field is an error on resume, never a run continued from wrong numbers
-    // (the metadata, /memory included, is checksummed by the file format; viz/h5.cpp).
+    // (the metadata, /memory included, is checksummed by the file format; io/h5.cpp).
     h5::write_checksummed_dataset(file, "/u", dims, state.u.raw().data());
     if (!state.bound.empty()) h5::write_checksummed_dataset(file, "/bound", dims, state.bound.raw().data());
     const std::vector<double> ledgers = pack_ledgers(state.ledger);

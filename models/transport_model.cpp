@@ -1,11 +1,11 @@
-#include "solver/transport_model.hpp"
+#include "models/transport_model.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 
@@ -57,7 +57,7 @@ std::vector<double> cell_average(const Grid& grid, const Tissue& tissue, const s
 
 TransportModel::TransportModel(const Grid& grid, const Boundaries& boundaries, const Tissue& tissue,
                                const std::vector<Component>& components)
-    : grid_(grid), boundaries_(boundaries), tissue_(tissue), components_(components) {
+    : LayeredOperator(grid, boundaries), tissue_(tissue), components_(components) {
   grid_.validate();
   tissue_.validate(grid_.depth());
   if (components_.empty()) throw InputError("no components: the cocktail needs at least one");
@@ -81,11 +81,12 @@ TransportModel::TransportModel(const Grid& grid, const Boundaries& boundaries, c
   layer_of_cell_.resize(nz);
   for (int k = 0; k < nz; ++k) layer_of_cell_[k] = tissue_.layer_at(grid_.z_centre(k));
 
-  max_explicit_step_ = std::numeric_limits<double>::infinity();
-  coefficients_.resize(components_.size());
+  std::vector<ComponentCoefficients> coefficients(components_.size());
+  std::vector<std::string> names;
   for (std::size_t c = 0; c < components_.size(); ++c) {
     const Component& comp = components_[c];
-    ComponentCoefficients& co = coefficients_[c];
+    ComponentCoefficients& co = coefficients[c];
+    names.push_back(comp.name);
     auto phi_f_p = [&](std::size_t n) {
       const SoluteInLayer& s = comp.in_layer[n];
       return tissue_.layers[n].fluid_fraction * s.available_fraction * s.partition;
@@ -117,23 +118,8 @@ TransportModel::TransportModel(const Grid& grid, const Boundaries& boundaries, c
     if (boundaries_.bottom == BoundaryKind::sink)
       co.vertical[nz] = series_conductance(tissue_, grid_.z_centre(nz - 1), grid_.depth(), kappa) / hz;
 
-    // Forward Euler keeps u_new a convex combination of old values when
-    // dt * (sum of the cell's face coefficients) <= alpha.
-    auto face_weight = [](BoundaryKind low, BoundaryKind high, int n) {
-      // Largest sum of one cell's face coefficients along one axis, in units of kappa / hx^2:
-      // an interior or periodic face counts 1, a sink face 2 (half a cell to the boundary), a
-      // closed face 0.
-      auto side = [](BoundaryKind kind) { return kind == BoundaryKind::sink ? 2.0 : kind == BoundaryKind::periodic ? 1.0 : 0.0; };
-      if (n == 1) return side(low) + side(high);
-      return std::max(2.0, 1.0 + std::max(side(low), side(high)));
-    };
-    const double lateral_weight = face_weight(boundaries_.x_low, boundaries_.x_high, grid_.nx) +
-                                  face_weight(boundaries_.y_low, boundaries_.y_high, grid_.ny);
-    for (int k = 0; k < nz; ++k) {
-      const double outflow = co.lateral[k] * lateral_weight + co.vertical[k] + co.vertical[k + 1];
-      if (outflow > 0.0) max_explicit_step_ = std::min(max_explicit_step_, co.capacity[k] / outflow);
-    }
   }
+  set_components(std::move(coefficients), std::move(names));
 }
 
 }  // namespace mesosim

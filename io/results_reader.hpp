@@ -1,4 +1,4 @@
-// Reads a run's results.h5 (layout: viz/results_file.hpp) for the renderers: grid, layers,
+// Reads a run's results.h5 (layout: io/results_file.hpp) for the renderers: grid, layers,
 // components, injections, snapshot times, one component's field at one snapshot, and the /series
 // metrics. Every problem (no file, a damaged file, an unknown component) is an InputError that
 // says what to do. Read-only; nothing here knows about pictures.
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "viz/h5.hpp"
-#include "viz/results_file.hpp"  // format_day_time
+#include "io/h5.hpp"
+#include "io/results_file.hpp"  // format_day_time
 
 namespace mesosim {
 

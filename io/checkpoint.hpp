@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "models/transport_model.hpp"
 #include "solver/integrator.hpp"
 #include "solver/transport_state.hpp"
 

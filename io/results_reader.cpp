@@ -1,10 +1,10 @@
-#include "viz/results_reader.hpp"
+#include "io/results_reader.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 

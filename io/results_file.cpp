@@ -1,11 +1,12 @@
-#include "viz/results_file.hpp"
+#include "io/results_file.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
-#include "models/error.hpp"
+#include "models/metric_table.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim {
 
@@ -13,8 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* metric_names[] = {"in_tissue",      "to_blood", "to_lymph", "degraded",     "out_of_box",
-                                        "peak_kg_m3",     "peak_in_target_kg_m3", "coverage", "uniformity_cv"};
 constexpr const char* ledger_names[] = {"injected_kg", "in_fluid_kg", "bound_kg", "to_blood_kg", "to_lymph_kg",
                                         "degraded_kg", "boundary_kg", "ledger_residual"};
 
@@ -176,8 +175,10 @@ ResultsFile::ResultsFile(const fs::path& directory, const TransportModel& model,
     h5::write_attribute(file_, snapshots.id(), "units", std::string("kg/m^3 (= mg/mL); time in s"));
     h5::append(file_, "/snapshots/time_s", {});
     const h5::Handle series = h5::create_group(file_, "/series");
-    h5::write_attribute(file_, series.id(), "fractions",
-                        std::string("in_tissue, to_blood, to_lymph, degraded, out_of_box: fractions of the injected mass"));
+    std::string fractions;
+    for (const SeriesMetric& metric : series_metric_table())
+      if (metric.fraction) fractions += (fractions.empty() ? "" : ", ") + std::string(metric.key);
+    h5::write_attribute(file_, series.id(), "fractions", fractions + ": fractions of the injected mass");
     h5::append(file_, "/series/time_s", {});
     for (const std::string& key : keys_) h5::create_group(file_, "/series/" + key);
   }
@@ -294,13 +295,8 @@ void ResultsFile::write_pending_rows() {
   append_column("/series/time_s", [](const SeriesRow& row) { return row.time; });
   for (int c = 0; c < model_.n_components(); ++c) {
     const std::string base = "/series/" + keys_[c] + "/";
-    for (std::size_t n = 0; n < std::size(metric_names); ++n)
-      append_column(base + metric_names[n], [&](const SeriesRow& row) {
-        const ComponentMetrics& m = row.metrics[c];
-        const double metrics[] = {m.in_tissue, m.to_blood, m.to_lymph,       m.degraded,     m.out_of_box,
-                                  m.peak,      m.peak_in_target, m.coverage, m.uniformity_cv};
-        return metrics[n];
-      });
+    for (const SeriesMetric& metric : series_metric_table())
+      append_column(base + metric.key, [&](const SeriesRow& row) { return row.metrics[c].*metric.value; });
     for (std::size_t n = 0; n < std::size(ledger_names); ++n)
       append_column(base + ledger_names[n], [&](const SeriesRow& row) {
         const MassLedger& l = row.ledger[c];
@@ -338,20 +334,13 @@ std::vector<SeriesRow> read_series(const fs::path& results_h5, const TransportMo
       return values;
     };
     std::vector<std::vector<double>> metrics, ledger;
-    for (const char* name : metric_names) metrics.push_back(column(name));
+    const std::vector<SeriesMetric>& table = series_metric_table();
+    for (const SeriesMetric& metric : table) metrics.push_back(column(metric.key));
     for (const char* name : ledger_names) ledger.push_back(column(name));
     for (std::size_t r = 0; r < rows.size(); ++r) {
       ComponentMetrics m;
       m.time = times[r];
-      m.in_tissue = metrics[0][r];
-      m.to_blood = metrics[1][r];
-      m.to_lymph = metrics[2][r];
-      m.degraded = metrics[3][r];
-      m.out_of_box = metrics[4][r];
-      m.peak = metrics[5][r];
-      m.peak_in_target = metrics[6][r];
-      m.coverage = metrics[7][r];
-      m.uniformity_cv = metrics[8][r];
+      for (std::size_t n = 0; n < table.size(); ++n) m.*table[n].value = metrics[n][r];
       rows[r].metrics.push_back(m);
       // The ledger's boundary losses are stored summed: kept in the first side on reading.
       MassLedger l;

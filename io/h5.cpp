@@ -1,4 +1,4 @@
-#include "viz/h5.hpp"
+#include "io/h5.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -7,7 +7,7 @@
 
 #include <zlib.h>
 
-#include "models/error.hpp"
+#include "solver/error.hpp"
 
 namespace mesosim::h5 {
 

@@ -1,4 +1,4 @@
-#include "solver/reservoir.hpp"
+#include "models/reservoir.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -11,8 +11,8 @@
 
 #include <vector>
 
+#include "models/transport_model.hpp"
 #include "solver/pressure_multigrid.hpp"
-#include "solver/transport_model.hpp"
 #include "solver/transport_state.hpp"
 
 namespace mesosim {

@@ -45,15 +45,15 @@
 #include <vector>
 
 #include "models/injection.hpp"
+#include "models/reservoir.hpp"
+#include "models/transport_model.hpp"
 #include "solver/darcy_advection.hpp"
 #include "solver/darcy_line.hpp"
 #include "solver/integrator.hpp"
 #include "solver/pressure_multigrid.hpp"
 #include "solver/pressure_solver.hpp"
-#include "solver/reservoir.hpp"
 #include "solver/source.hpp"
 #include "solver/time_stepper.hpp"
-#include "solver/transport_model.hpp"
 #include "solver/transport_state.hpp"
 #include "solver/upwind_advection.hpp"
 
