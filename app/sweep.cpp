@@ -29,6 +29,7 @@
 #include "io/results_file.hpp"
 #include "models/metric_table.hpp"
 #include "scenarios/sweep.hpp"
+#include "simulation/injection_registry.hpp"
 #include "solver/error.hpp"
 #include "viz/canvas.hpp"
 #include "viz/plots.hpp"
@@ -200,20 +201,19 @@ pid_t launch(const CasePlan& plan, int threads) {
 /// The table: one row per case, in case order, from the case directories.
 void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases, const std::vector<fs::path>& roots,
                  const fs::path& out, const std::string& stem) {
-  // The summary.json figures of each component (the metric table's sweep columns), and of the bleb
-  // in darcy runs, that become columns (named "component:figure").
+  // The summary.json figures of each component (the metric table's sweep columns), and those an
+  // injection model adds (the registry's summary_figures: the bleb in darcy runs), that become
+  // columns (named "component:figure" and "group:figure").
   static const std::vector<std::string> metrics = [] {
     std::vector<std::string> keys;
     for (const RunFigure& figure : figure_table())
       if (figure.sweep_column) keys.push_back(figure.key);
     return keys;
   }();
-  static const std::vector<std::string> bleb_columns{
-      "max_excess_volume_m3", "max_diameter_m",   "max_thickness_m",     "max_peak_pressure_Pa",
-      "max_surface_elevation_m", "excess_volume_half_life_s", "fluid_at_rest_s", "max_excess_fraction",
-      "max_fluid_fraction", "max_fluid_ledger_residual"};
   auto columns_of = [&](const std::string& component) -> const std::vector<std::string>& {
-    return component == "bleb" ? bleb_columns : metrics;
+    for (const InjectionModelType& type : injection_model_types())
+      if (!type.summary_group.empty() && type.summary_group == component) return type.summary_figures;
+    return metrics;
   };
   struct Row {
     std::string status, error;
@@ -239,7 +239,9 @@ void write_table(const Sweep& sweep, const std::vector<const SweepCase*>& cases,
             row.values[name + ":" + column] = v.is_number() ? v.get<double>() : std::nan("");
           }
         };
-        if (summary.contains("bleb") && summary["bleb"].is_object()) take("bleb", summary["bleb"]);  // darcy runs
+        for (const InjectionModelType& type : injection_model_types())  // the bleb of darcy runs
+          if (!type.summary_group.empty() && summary.contains(type.summary_group) && summary[type.summary_group].is_object())
+            take(type.summary_group, summary[type.summary_group]);
         for (const json& component : summary["components"]) take(component.value("name", "?"), component);
         break;
       }

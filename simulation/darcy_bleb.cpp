@@ -182,6 +182,18 @@ double DarcyBleb::excess_half_life() const {
   return -1.0;
 }
 
+const std::vector<std::string>& darcy_summary_figures() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    for (const BlebColumn& column : bleb_columns)
+      if (column.summary_max) k.push_back(column.summary_max);
+    k.insert(k.end(), {"excess_volume_half_life_s", "fluid_at_rest_s", "max_excess_fraction", "max_fluid_fraction",
+                       "max_fluid_ledger_residual"});
+    return k;
+  }();
+  return keys;
+}
+
 void DarcyBleb::add_summary(const TransportState& /*state*/, json& report, std::ostringstream& text) const {
   // The bleb: largest figures over the run, and how fast the excess fluid went.
   const double half_life = excess_half_life();

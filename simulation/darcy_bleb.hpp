@@ -65,4 +65,9 @@ class DarcyBleb : public InjectionModel {
 /// coupled phase costs, where the layer hydraulics come from.
 std::string darcy_check_note(const Scenario& scenario);
 
+/// The keys of summary.json's "bleb" object that are single figures of a run (the largest of each
+/// /bleb column, the half-life, the time at rest, the largest fractions and ledger residual): the
+/// columns a sweep's table gets as "bleb:KEY".
+const std::vector<std::string>& darcy_summary_figures();
+
 }  // namespace mesosim

@@ -13,12 +13,16 @@ const std::vector<InjectionModelType>& injection_model_types() {
          return std::unique_ptr<InjectionModel>(std::make_unique<InstantDeposit>(
              std::move(prepared->model), std::move(prepared->integrator), std::move(injections)));
        },
-       [](const Scenario&) { return std::string(); }},
+       [](const Scenario&) { return std::string(); },
+       "",
+       {}},
       {"darcy", "the fluid flows in at its rate and spreads by interstitial (Darcy) flow into a bleb",
        [](const Scenario& scenario, std::vector<Injection> injections, std::unique_ptr<Prepared>, bool resuming) {
          return std::unique_ptr<InjectionModel>(std::make_unique<DarcyBleb>(scenario, std::move(injections), resuming));
        },
-       darcy_check_note},
+       darcy_check_note,
+       "bleb",
+       darcy_summary_figures()},
   };
   return types;
 }

@@ -26,6 +26,10 @@ struct InjectionModelType {
       make;
   /// What `mesosim check` adds about this model for the scenario ("" for nothing).
   std::function<std::string(const Scenario& scenario)> check_note;
+  /// The object the model adds to summary.json ("" for none), and its keys that are figures of
+  /// the run: a sweep's table has a column "GROUP:KEY" for each.
+  std::string summary_group;
+  std::vector<std::string> summary_figures;
 };
 
 /// Every registered model, in the order `check` and messages list them.

@@ -108,7 +108,7 @@ set = ["domain.cell=500 um", "time.end=1 h", "injections.0.reservoir=darcy"]
 "injections.0.rate" = ["0.01 mL/s", "0.05 mL/s"]
 TOML
 check darcy-sweep 0 'sweep finished' -- "$mesosim" sweep "$work/darcy.toml" --out "$work/darcy" --quiet
-check darcy-bleb-columns 0 'bleb:max_diameter_m.*bleb:max_peak_pressure_Pa' -- head -1 "$work/darcy/sweep.csv"
+check darcy-bleb-columns 0 'bleb:max_peak_pressure_Pa.*bleb:max_diameter_m.*bleb:max_fluid_fraction' -- head -1 "$work/darcy/sweep.csv"
 
 # Input errors.
 printf 'base = "%s"\n[parameters]\n"time.end" = ["1 h"]\n[sampling]\nmethod = "sobol"\ncount = 2\n' "$sweeps/nappage_base.toml" >"$work/e1.toml"
