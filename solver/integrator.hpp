@@ -50,7 +50,8 @@ struct IntegratorStats {
 struct IntegratorTimes {
   double stepping = 0.0;  ///< stepper calls
   double estimate = 0.0;  ///< error estimates
-  double copying = 0.0;   ///< copies of a component before each attempt, and restorations
+  double copying = 0.0;   ///< restorations after rejected attempts (the copies before an attempt
+                          ///< are made in the coarse step's first pass, so counted in stepping)
 };
 
 /// Everything the integrator remembers between calls, so a run can be checkpointed and resumed
