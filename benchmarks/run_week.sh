@@ -77,7 +77,7 @@ print(f"\n{sys.argv[2]}: wall {wall:.1f} s; {run['steps']} steps accepted, {run[
 if integrator:
     print(f"  {integrator['component_steps']} component steps, {integrator['stepper_calls']} stepper calls on one component")
 phases = [("implicit steps", integrator.get("wall_stepping_s")), ("error estimates", integrator.get("wall_error_estimate_s")),
-          ("copies before attempts", integrator.get("wall_copying_s")), ("deposits", integrator.get("wall_deposits_s")),
+          ("copies (restorations)", integrator.get("wall_copying_s")), ("deposits", integrator.get("wall_deposits_s")),
           ("metrics", run["metrics_wall_time_s"]), ("writing results", run["output_wall_time_s"])]
 if "bleb" in report:
     bleb = report["bleb"]

@@ -138,12 +138,6 @@ double time_at_or_above(double before, double after, double dt) {
 StepSample sample_step(const TransportModel& model, const TransportState& state, int c,
                        const std::vector<std::size_t>& target_cells, double threshold) {
   const Grid& g = model.grid();
-  const MassLedger& l = state.ledger[c];
-  StepSample s;
-  s.time = state.time;
-  const double injected = l.injected > 0.0 ? l.injected : 1.0;
-  s.in_tissue = l.injected > 0.0 ? (l.injected - l.removed()) / injected : 0.0;
-  s.to_blood = l.to_blood / injected;
   const std::vector<double>& partition = model.coefficients(c).partition;
   const std::size_t plane = g.plane_size();
   const double* u = state.u.component(c);
@@ -156,6 +150,21 @@ StepSample sample_step(const TransportModel& model, const TransportState& state,
     for (std::size_t n = 0; n < plane; ++n) peak_u = std::max(peak_u, row[n]);
     peak = std::max(peak, partition[std::size_t(k)] * peak_u);
   }
+  return sample_step(model, state, c, target_cells, threshold, peak);
+}
+
+StepSample sample_step(const TransportModel& model, const TransportState& state, int c,
+                       const std::vector<std::size_t>& target_cells, double threshold, double peak) {
+  const Grid& g = model.grid();
+  const MassLedger& l = state.ledger[c];
+  StepSample s;
+  s.time = state.time;
+  const double injected = l.injected > 0.0 ? l.injected : 1.0;
+  s.in_tissue = l.injected > 0.0 ? (l.injected - l.removed()) / injected : 0.0;
+  s.to_blood = l.to_blood / injected;
+  const std::vector<double>& partition = model.coefficients(c).partition;
+  const std::size_t plane = g.plane_size();
+  const double* u = state.u.component(c);
   s.peak = peak;
   // The target cells are in plane order: the partition changes only at a new plane.
   double peak_in_target = 0.0;

@@ -69,6 +69,10 @@ struct StepSample {
 };
 StepSample sample_step(const TransportModel& model, const TransportState& state, int c,
                        const std::vector<std::size_t>& target_cells, double threshold);
+/// The same when the caller knows the peak, max(0, partition * u) over the grid, kg/m^3 (e.g. the
+/// integrator's error estimate found it after the step): the field is then read only at the target.
+StepSample sample_step(const TransportModel& model, const TransportState& state, int c,
+                       const std::vector<std::size_t>& target_cells, double threshold, double peak);
 
 /// The run figures of one component kept from every step rather than the output times: coverage
 /// integrated by the trapezoid rule between steps, time above threshold and at half coverage up to

@@ -54,8 +54,8 @@ class InjectionEvents {
 };
 
 using StepHook = std::function<void(const TransportState&)>;
-/// After a step of one component inside a step of the whole state (see Integrator::set_component_hook).
-using ComponentHook = std::function<void(const TransportState& state, int c)>;
+/// After every accepted step of one component, with its peak (see Integrator::set_component_hook).
+using ComponentHook = std::function<void(const TransportState& state, int c, double peak)>;
 
 class InjectionModel {
  public:

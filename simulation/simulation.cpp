@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "models/metrics.hpp"
@@ -65,8 +66,14 @@ Simulation::Simulation(const Scenario& scenario, const ResumePoint* resume)
   n_outputs_ = long(schedule_.times.size()) - 1;
   target_cells_ = scenario_.target.cells(model_->transport());
   for (double threshold : scenario_.target.threshold) figures_.emplace_back(threshold);
-  // Components may take several steps inside one step of the whole state: each is sampled too.
-  model_->set_component_hook([this](const TransportState& state, int c) { sample_figures(state, c); });
+  // Components may take several steps inside one step of the whole state: each is sampled too,
+  // with the peak the integrator found, and on_step does not sample a component again at a time
+  // the hook already did (nothing changes the state between the two).
+  sampled_at_.assign(figures_.size(), std::numeric_limits<double>::quiet_NaN());
+  model_->set_component_hook([this](const TransportState& state, int c, double peak) {
+    sample_figures(state, c, peak);
+    sampled_at_[std::size_t(c)] = state.time;
+  });
   if (resume) {
     for (std::size_t c = 0; c < figures_.size(); ++c) {
       const std::string key = "run.figures." + std::to_string(c);
@@ -107,7 +114,8 @@ bool Simulation::advance_to(double t) {
 }
 
 void Simulation::on_step() {
-  sample_figures();
+  for (int c = 0; c < model_->transport().n_components(); ++c)
+    if (!(sampled_at_[std::size_t(c)] == state_.time)) sample_figures(state_, c);
   if (observers_.empty()) return;
   const auto start = std::chrono::steady_clock::now();
   for (Observer* o : observers_) o->on_step(*this);
@@ -122,6 +130,13 @@ void Simulation::sample_figures(const TransportState& state, int c) {
   const auto start = std::chrono::steady_clock::now();
   figures_[std::size_t(c)].add(
       sample_step(model_->transport(), state, c, target_cells_, scenario_.target.threshold[std::size_t(c)]));
+  metrics_seconds_ += seconds_since(start);
+}
+
+void Simulation::sample_figures(const TransportState& state, int c, double peak) {
+  const auto start = std::chrono::steady_clock::now();
+  figures_[std::size_t(c)].add(
+      sample_step(model_->transport(), state, c, target_cells_, scenario_.target.threshold[std::size_t(c)], peak));
   metrics_seconds_ += seconds_since(start);
 }
 

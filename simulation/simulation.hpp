@@ -98,6 +98,7 @@ class Simulation {
   void on_step();
   void sample_figures();  // every step, output and injection: the run figures' trackers
   void sample_figures(const TransportState& state, int c);  // one component's own step
+  void sample_figures(const TransportState& state, int c, double peak);  // the same, its peak known
 
   Scenario scenario_;
   std::vector<Injection> injections_;  // time order
@@ -105,6 +106,7 @@ class Simulation {
   TransportState state_;
   std::vector<std::size_t> target_cells_;
   std::vector<RunFiguresTracker> figures_;  // per component
+  std::vector<double> sampled_at_;  // per component: the time of its last sample by the component hook, s
   bool figures_complete_ = true;
   OutputSchedule schedule_;  // output times and which of them hold a snapshot
   long n_outputs_ = 0;

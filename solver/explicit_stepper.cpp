@@ -99,6 +99,37 @@ void TimeStepper::apply_sources(const LayeredOperator& model, TransportState& st
   }
 }
 
+bool TimeStepper::delivers(int c, double t0, double dt) const {
+  if (!sources_) return false;
+  for (const Source& source : *sources_)
+    if (source.amount(c, t0, t0 + 0.5 * dt) != 0.0 || source.amount(c, t0 + 0.5 * dt, t0 + dt) != 0.0) return true;
+  return false;
+}
+
+void TimeStepper::step_component_from(const TransportState& from, TransportState& state, int c, double dt,
+                                      double* copy_u, double* copy_bound) {
+  const long n = long(from.u.n_cells());
+  auto copy = [n](const double* source, double* target) {
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; ++i) target[i] = source[i];
+  };
+  copy(from.u.component(c), state.u.component(c));
+  copy(from.u.component(c), copy_u);
+  if (copy_bound) {
+    copy(from.bound.component(c), state.bound.component(c));
+    copy(from.bound.component(c), copy_bound);
+  }
+  step_component(state, c, dt);
+}
+
+void TimeStepper::step_component_twice(TransportState& state, int c, double dt) {
+  const double t0 = state.time;
+  step_component(state, c, dt);
+  state.time = t0 + dt;
+  step_component(state, c, dt);
+  state.time = t0;
+}
+
 void ExplicitStepper::check_step(double dt) const {
   if (!(dt > 0.0)) throw SolverError("explicit step: dt must be positive");
   if (dt > max_step() * (1.0 + 1e-10)) {  // rounding of equal steps, not instability

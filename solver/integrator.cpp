@@ -15,26 +15,31 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-/// Largest |a - b| and largest |a| over one component, each scaled by the per-depth factor.
+/// Largest |a - b| and largest |b| over one component, each scaled by the per-depth factor, and
+/// the largest scale * b (at least 0): with the partition as the factor, sample_step's peak of b,
+/// computed the same way and so bitwise the same.
 void max_difference(const Grid& g, const double* a, const double* b, const std::vector<double>& scale,
-                    double& max_diff, double& max_value) {
+                    double& max_diff, double& max_value, double& max_signed) {
   const std::size_t plane = g.plane_size();
-  double diff = 0.0, value = 0.0;
-#pragma omp parallel for schedule(static) reduction(max : diff, value)
+  double diff = 0.0, value = 0.0, top = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : diff, value, top)
   for (int k = 0; k < g.nz; ++k) {
     const double* pa = a + std::size_t(k) * plane;
     const double* pb = b + std::size_t(k) * plane;
-    double d = 0.0, v = 0.0;
-#pragma omp simd reduction(max : d, v)
+    double d = 0.0, v = 0.0, t = 0.0;
+#pragma omp simd reduction(max : d, v, t)
     for (std::size_t n = 0; n < plane; ++n) {
       d = std::max(d, std::abs(pa[n] - pb[n]));
       v = std::max(v, std::abs(pb[n]));
+      t = std::max(t, pb[n]);
     }
     diff = std::max(diff, d * scale[k]);
     value = std::max(value, v * scale[k]);
+    top = std::max(top, scale[k] * t);
   }
   max_diff = diff;
   max_value = value;
+  max_signed = top;
 }
 
 }  // namespace
@@ -84,14 +89,14 @@ double Integrator::error_estimate(int c, const TransportState& coarse, const Tra
   const Grid& g = model_.grid();
   const double richardson = 1.0 / ((1 << stepper_->order()) - 1);
   const ComponentCoefficients& co = model_.coefficients(c);
-  double error = 0.0, diff = 0.0, peak = 0.0;
-  max_difference(g, coarse.u.component(c), fine.u.component(c), co.partition, diff, peak);
+  double error = 0.0, diff = 0.0, peak = 0.0, ignored = 0.0;
+  max_difference(g, coarse.u.component(c), fine.u.component(c), co.partition, diff, peak, fine_peak_);
   peak_ever_[2 * c] = std::max(peak_ever_[2 * c], peak);
   const double scale = std::max(peak, settings_.floor_fraction * peak_ever_[2 * c]);
   if (scale > 0.0) error = std::max(error, richardson * diff / scale);
   if (co.has_binding) {
     const std::vector<double> ones(g.nz, 1.0);
-    max_difference(g, coarse.bound.component(c), fine.bound.component(c), ones, diff, peak);
+    max_difference(g, coarse.bound.component(c), fine.bound.component(c), ones, diff, peak, ignored);
     peak_ever_[2 * c + 1] = std::max(peak_ever_[2 * c + 1], peak);
     const double bound_scale = std::max(peak, settings_.floor_fraction * peak_ever_[2 * c + 1]);
     if (bound_scale > 0.0) error = std::max(error, richardson * diff / bound_scale);
@@ -270,23 +275,14 @@ void Integrator::advance_component(TransportState& state, int c, double t_end, d
       dt = 0.5 * remaining;  // two even steps rather than one long and one tiny
       clipped = true;
     }
-    // Coarse: one step of dt on a copy; fine: two of dt / 2 in place, undone on rejection.
-    auto start = std::chrono::steady_clock::now();
-    copy(state.u.component(c), coarse_.u.component(c));
-    copy(state.u.component(c), backup_u_.data());
-    if (binding) {
-      copy(state.bound.component(c), coarse_.bound.component(c));
-      copy(state.bound.component(c), backup_bound_.data());
-    }
+    // Coarse: one step of dt from the state into coarse_, whose first pass also keeps the state's
+    // values in the backup; fine: two of dt / 2 in place, undone from the backup on rejection.
     const MassLedger ledger = state.ledger[std::size_t(c)];
     coarse_.ledger[std::size_t(c)] = ledger;
     coarse_.time = t0;
-    times_.copying += seconds_since(start);
-    start = std::chrono::steady_clock::now();
-    stepper_->step_component(coarse_, c, dt);
-    stepper_->step_component(state, c, 0.5 * dt);
-    state.time = t0 + 0.5 * dt;
-    stepper_->step_component(state, c, 0.5 * dt);
+    auto start = std::chrono::steady_clock::now();
+    stepper_->step_component_from(state, coarse_, c, dt, backup_u_.data(), binding ? backup_bound_.data() : nullptr);
+    stepper_->step_component_twice(state, c, 0.5 * dt);
     stats_.n_stepper_calls += 3;
     times_.stepping += seconds_since(start);
     start = std::chrono::steady_clock::now();
@@ -297,7 +293,7 @@ void Integrator::advance_component(TransportState& state, int c, double t_end, d
     if (error <= 1.0) {
       state.time = dt == remaining || (t0 == whole_t0 && dt == whole_dt) ? t_end : t0 + dt;
       ++stats_.n_component_steps;
-      if (component_hook_ && state.time < t_end) component_hook_(state, c);
+      if (component_hook_) component_hook_(state, c, fine_peak_);
       stats_.smallest_step = std::min(stats_.smallest_step, dt);
       stats_.largest_step = std::max(stats_.largest_step, dt);
       next = clipped ? std::max(next, dt * factor) : dt * factor;

@@ -50,7 +50,8 @@ struct IntegratorStats {
 struct IntegratorTimes {
   double stepping = 0.0;  ///< stepper calls
   double estimate = 0.0;  ///< error estimates
-  double copying = 0.0;   ///< copies of a component before each attempt, and restorations
+  double copying = 0.0;   ///< restorations after rejected attempts (the copies before an attempt
+                          ///< are made in the coarse step's first pass, so counted in stepping)
 };
 
 /// Everything the integrator remembers between calls, so a run can be checkpointed and resumed
@@ -81,10 +82,12 @@ class Integrator {
   /// e.g. set by a SIGINT handler.
   void set_stop_flag(const std::atomic<bool>* flag) { stop_ = flag; }
 
-  /// Called after every accepted step of one component that ends inside a step of the whole state
-  /// (its end is what `on_step` sees): there `state.time` is component c's time and only component
-  /// c is at it. The run figures sample every step a component takes this way.
-  using ComponentHook = std::function<void(const TransportState& state, int c)>;
+  /// Called after every accepted adaptive step of one component, the last one inside a step of the
+  /// whole state included (before `on_step`): there `state.time` is component c's time and only
+  /// component c is surely at it; `peak` is max(0, partition * u) of component c over the grid,
+  /// the peak sample_step would find (from the error estimate's pass). The run figures sample
+  /// every step a component takes this way.
+  using ComponentHook = std::function<void(const TransportState& state, int c, double peak)>;
   void set_component_hook(ComponentHook hook) { component_hook_ = std::move(hook); }
 
   /// What a checkpoint must hold to continue this integration exactly, and its restoration.
@@ -138,6 +141,7 @@ class Integrator {
   std::vector<double> backup_u_, backup_bound_;  // one component before an attempt (restored on rejection)
   const std::atomic<bool>* stop_ = nullptr;
   ComponentHook component_hook_;
+  double fine_peak_ = 0.0;                   // the last error estimate's peak of the kept result
   double segment_t0_ = 0.0, segment_t_end_ = 0.0;  // fixed steps: the current segment
   long segment_n_steps_ = 0, segment_n_done_ = 0;
 };

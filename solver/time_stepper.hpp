@@ -34,10 +34,23 @@ class TimeStepper {
   /// Advances component c alone by dt, sources included (components do not interact, so stepping
   /// each one by dt is step()); the other components are left untouched.
   virtual void step_component(TransportState& state, int c, double dt) = 0;
+  /// Component c of `state` becomes component c of `from` advanced by dt from state.time, and
+  /// copy_u (and copy_bound, non-null exactly when c binds) receive `from`'s values of component
+  /// c, n_cells each: bitwise what copying `from` into `state` and into the copies and calling
+  /// step_component gives. The implicit stepper does the copies in its first pass over the field
+  /// (unless a source delivers during the step); the other components of `state` are untouched.
+  virtual void step_component_from(const TransportState& from, TransportState& state, int c, double dt,
+                                   double* copy_u, double* copy_bound);
+  /// Two steps of dt of component c from state.time, as step_component twice with state.time at
+  /// the first step's end in between (and bitwise the same); state.time is left as it was. The
+  /// implicit stepper makes the end of the first and the start of the second one pass.
+  virtual void step_component_twice(TransportState& state, int c, double dt);
   /// Sources active during steps (not owned; null or empty for none).
   void set_sources(const std::vector<Source>* sources) { sources_ = sources; }
 
  protected:
+  /// True if some source delivers component c during the step from t0 of dt (either half).
+  bool delivers(int c, double t0, double dt) const;
   /// Adds what every source delivers between t0 and t1 and books it as injected.
   void apply_sources(const LayeredOperator& model, TransportState& state, double t0, double t1) const;
   /// The same for component c alone.
@@ -86,10 +99,22 @@ class SplitImplicitStepper final : public TimeStepper {
   int order() const override { return 2; }
   void step(TransportState& state, double dt) override;
   void step_component(TransportState& state, int c, double dt) override;
+  void step_component_from(const TransportState& from, TransportState& state, int c, double dt, double* copy_u,
+                           double* copy_bound) override;
+  void step_component_twice(TransportState& state, int c, double dt) override;
 
  private:
-  /// One Strang step of component c, without sources.
-  void strang_component(TransportState& state, int c, double dt);
+  /// Where an out-of-place step reads component c (u, and bound with binding, else null) and
+  /// where its first pass copies it (n_cells values each).
+  struct Origin {
+    const double* u;
+    const double* bound;
+    double* copy_u;
+    double* copy_bound;
+  };
+  /// One Strang step of component c, without sources; with `from`, the first reaction reads
+  /// component c from there instead of from `state` (see step_component_from).
+  void strang_component(TransportState& state, int c, double dt, const Origin* from = nullptr);
   struct ThreadScratch {
     LineFactor x_factor, y_factor;  // of plane factored_k of component factored_c, for factored_theta
     int factored_c = -1, factored_k = -1;
@@ -98,9 +123,15 @@ class SplitImplicitStepper final : public TimeStepper {
     std::vector<double> transposed;  // one depth plane with x as the slow index (periodic x only)
   };
   void ensure_scratch();
-  void lateral_pass(TransportState& state, int c, double tau, bool react_first);
+  /// The reaction maps of component c for dt / 2, per depth plane.
+  void make_maps(int c, double dt);
+  /// Per plane: react_first R X Y (a step's start), react_last Y X R (its end), react_last_then_first
+  /// Y X R R X Y (one step's end and the next one's start, booked in that order).
+  enum class LateralOrder { react_first, react_last, react_last_then_first };
+  void lateral_pass(TransportState& state, int c, double tau, LateralOrder order, const Origin* from = nullptr);
   void vertical_pass(TransportState& state, int c, double tau);
-  void react_plane(TransportState& state, int c, int k, const ReactionMap& map, PlaneLedger& ledger);
+  void react_plane(TransportState& state, int c, int k, const ReactionMap& map, PlaneLedger& ledger,
+                   const Origin* from = nullptr);
 
   const LayeredOperator& model_;
   std::vector<std::vector<LineOperator>> x_ops_, y_ops_;  // [component][k]
@@ -109,6 +140,7 @@ class SplitImplicitStepper final : public TimeStepper {
   LineFactor z_factor_;
   std::vector<ReactionMap> maps_;                         // per depth plane, for dt / 2
   std::vector<PlaneLedger> planes_;
+  std::vector<PlaneLedger> next_planes_;                  // the second step's in a react_last_then_first pass
   std::vector<ThreadScratch> scratch_;
 };
 

@@ -7,6 +7,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <unsupported/Eigen/MatrixFunctions>
 #include <vector>
@@ -395,6 +396,108 @@ TEST(ExplicitLimit, IsSharpAndAnIntegratorRunAtTheLimitStaysNonNegative) {
   EXPECT_NEAR(integrator.stats().largest_step / limit, 1.0, 1e-12);
   EXPECT_GE(lowest, 0.0);
   EXPECT_LT(std::abs(ledger_residual(model, run, 0)), 1e-13);  // round-off over 300 steps
+}
+
+TEST(ImplicitStepper, AStepFromAnotherStateAndTwoStepsInOneAreBitwiseThePlainSteps) {
+  // Two layers, one component without binding and one with, sink sides: the out-of-place first
+  // pass must give bitwise the in-place step of a copy, keep the original in the copies, and
+  // leave the other component alone; with a source delivering it takes the copying path. Two
+  // steps in one call (their middle passes fused) must be bitwise two calls.
+  const Tissue tissue{{Layer{"upper", 0.3e-3, 0.3}, Layer{"lower", 0.5e-3, 0.15}}};
+  SoluteInLayer upper, lower;
+  upper.diffusivity = 3e-10;
+  upper.k_blood = 5e-4;
+  lower.diffusivity = 1e-10;
+  lower.k_lymph = 2e-5;
+  lower.partition = 2.0;
+  SoluteInLayer bound_upper = upper, bound_lower = lower;
+  bound_upper.k_on = 2e-3;
+  bound_upper.k_off = 5e-4;
+  bound_lower.k_on = 1e-3;
+  bound_lower.k_off = 1e-4;
+  bound_lower.k_cell = 1e-5;
+  const Grid grid{13, 11, 8, 1e-4, 1e-4};
+  Boundaries sides;
+  sides.set_x(BoundaryKind::sink);
+  sides.set_y(BoundaryKind::sink);
+  const TransportModel model(grid, sides, tissue,
+                             {Component{"free", {upper, lower}}, Component{"binding", {bound_upper, bound_lower}}});
+  ASSERT_FALSE(model.coefficients(0).has_binding);
+  ASSERT_TRUE(model.coefficients(1).has_binding);
+  TransportState from(model);
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t n = 0; n < grid.n_cells(); ++n) {
+      from.u(c, n) = 1.0 + std::sin(0.37 * double(n) + c);
+      from.bound(c, n) = c == 1 ? 0.5 + 0.5 * std::cos(0.11 * double(n)) : 0.0;
+    }
+  from.time = 40.0;
+  const std::vector<Source> sources{make_point_source(grid, 6.5e-4, 5.5e-4, 2e-4, 1e-4, 45.0, 55.0, {1e-9, 2e-9})};
+  for (const bool with_source : {false, true}) {
+    for (int c = 0; c < 2; ++c) {
+      const bool binding = c == 1;
+      const std::unique_ptr<TimeStepper> in_place = make_stepper("implicit", model);
+      const std::unique_ptr<TimeStepper> out_of_place = make_stepper("implicit", model);
+      if (with_source) {
+        in_place->set_sources(&sources);
+        out_of_place->set_sources(&sources);
+      }
+      TransportState expected = from;
+      in_place->step_component(expected, c, 12.5);
+      TransportState stepped(model);
+      for (std::size_t n = 0; n < grid.n_cells(); ++n) stepped.u(1 - c, n) = 7.0;  // must stay
+      stepped.time = from.time;
+      stepped.ledger = from.ledger;
+      std::vector<double> copy_u(grid.n_cells(), -1.0), copy_bound(grid.n_cells(), -1.0);
+      out_of_place->step_component_from(from, stepped, c, 12.5, copy_u.data(), binding ? copy_bound.data() : nullptr);
+      for (std::size_t n = 0; n < grid.n_cells(); ++n) {
+        ASSERT_EQ(stepped.u(c, n), expected.u(c, n)) << "cell " << n << ", component " << c;
+        ASSERT_EQ(copy_u[n], from.u(c, n));
+        ASSERT_EQ(stepped.u(1 - c, n), 7.0);
+        if (binding) {
+          ASSERT_EQ(stepped.bound(c, n), expected.bound(c, n));
+          ASSERT_EQ(copy_bound[n], from.bound(c, n));
+        }
+      }
+      const MassLedger& a = stepped.ledger[c];
+      const MassLedger& b = expected.ledger[c];
+      EXPECT_EQ(a.injected, b.injected);
+      EXPECT_EQ(a.to_blood, b.to_blood);
+      EXPECT_EQ(a.to_lymph, b.to_lymph);
+      EXPECT_EQ(a.degraded, b.degraded);
+      EXPECT_EQ(a.through_sides(), b.through_sides());
+      EXPECT_EQ(with_source, a.injected > 0.0);
+    }
+  }
+  // Two steps in one call: bitwise two calls, sources outside both steps (fused middle pass),
+  // delivering in the second step only, and in both.
+  for (const double dt : {2.0, 3.0, 6.0}) {
+    for (int c = 0; c < 2; ++c) {
+      const std::unique_ptr<TimeStepper> stepper = make_stepper("implicit", model);
+      stepper->set_sources(&sources);
+      TransportState expected = from, fused = from;
+      stepper->step_component(expected, c, dt);
+      expected.time = from.time + dt;
+      stepper->step_component(expected, c, dt);
+      stepper->step_component_twice(fused, c, dt);
+      EXPECT_EQ(fused.time, from.time);
+      for (std::size_t n = 0; n < grid.n_cells(); ++n) {
+        ASSERT_EQ(fused.u(c, n), expected.u(c, n)) << "dt " << dt << ", cell " << n << ", component " << c;
+        ASSERT_EQ(fused.bound(c, n), expected.bound(c, n));
+      }
+      EXPECT_EQ(fused.ledger[c].injected, expected.ledger[c].injected);
+      EXPECT_EQ(fused.ledger[c].to_blood, expected.ledger[c].to_blood);
+      EXPECT_EQ(fused.ledger[c].to_lymph, expected.ledger[c].to_lymph);
+      EXPECT_EQ(fused.ledger[c].degraded, expected.ledger[c].degraded);
+      EXPECT_EQ(fused.ledger[c].through_sides(), expected.ledger[c].through_sides());
+      EXPECT_EQ(dt > 2.5, fused.ledger[c].injected > 0.0);  // the source starts at 45 s
+    }
+  }
+  // A copy for bound is required exactly when the component binds.
+  const std::unique_ptr<TimeStepper> stepper = make_stepper("implicit", model);
+  TransportState stepped(model);
+  std::vector<double> copy_u(grid.n_cells()), copy_bound(grid.n_cells());
+  EXPECT_THROW(stepper->step_component_from(from, stepped, 1, 1.0, copy_u.data(), nullptr), SolverError);
+  EXPECT_THROW(stepper->step_component_from(from, stepped, 0, 1.0, copy_u.data(), copy_bound.data()), SolverError);
 }
 
 }  // namespace

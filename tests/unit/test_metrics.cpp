@@ -41,6 +41,41 @@ TEST(Metrics, CoverageAndUniformityOnKnownFields) {
   EXPECT_THROW(empty.cells(model), InputError);
 }
 
+TEST(Metrics, TheIntegratorsPeakIsBitwiseSampleStepsPeak) {
+  // Two components, one with a partition of 2 in the lower layer (so the peak's plane factor
+  // matters), a sharp deposit and sink sides: the component hook's peak (from the error
+  // estimate's pass) must be bitwise the peak sample_step finds on the field, at every step.
+  const Grid grid{12, 10, 6, 1e-4, 1e-4};
+  const Tissue tissue{{Layer{"upper", 0.3e-3, 0.3}, Layer{"lower", 0.3e-3, 0.2}}};
+  Component slow = testing::uniform_component(2, 5e-11, 1e-4);
+  slow.in_layer[1].partition = 2.0;
+  Boundaries sides;
+  sides.set_x(BoundaryKind::sink);
+  const TransportModel model(grid, sides, tissue, {testing::uniform_component(2, 3e-10), slow});
+  TransportState state(model);
+  for (int c = 0; c < 2; ++c)
+    add_concentration(model, state, c, [](double x, double y, double z) {
+      return std::exp(-(std::pow(x - 0.6e-3, 2) + std::pow(y - 0.5e-3, 2) + std::pow(z - 0.4e-3, 2)) / 2e-8);
+    });
+  TargetRegion target{{1}, {{0.6e-3, 0.5e-3}}, 0.3e-3, {0.1, 0.1}};
+  const auto cells = target.cells(model);
+  Integrator integrator(model, IntegratorSettings{});
+  int n_calls = 0;
+  integrator.set_component_hook([&](const TransportState& s, int c, double peak) {
+    ++n_calls;
+    const StepSample sample = sample_step(model, s, c, cells, 0.1);
+    EXPECT_EQ(peak, sample.peak) << "component " << c << " at " << s.time << " s";
+    EXPECT_GT(peak, 0.0);
+    const StepSample given = sample_step(model, s, c, cells, 0.1, peak);
+    EXPECT_EQ(given.coverage, sample.coverage);
+    EXPECT_EQ(given.peak_in_target, sample.peak_in_target);
+    EXPECT_EQ(given.in_tissue, sample.in_tissue);
+  });
+  integrator.advance_to(state, 3600.0);
+  EXPECT_EQ(long(n_calls), integrator.stats().n_component_steps);  // every accepted step, the last ones too
+  EXPECT_GT(n_calls, 10);
+}
+
 TEST(Metrics, ResidenceHalfLifeOfFirstOrderClearance) {
   const Grid grid{4, 4, 4, 1e-4, 1e-4};
   const double k = 2e-4;  // half-life ln 2 / k = 57.8 min
