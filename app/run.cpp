@@ -341,16 +341,10 @@ int run(Simulation& sim, const RunOptions& options, const std::string& source, c
   if (!sim.run()) {
     const int signal = stop_signal.load();
     const char* gap = isatty(STDOUT_FILENO) ? "\n" : "";
-    if (!sim.can_checkpoint()) {  // the end came before the fluid was at rest
-      std::printf("%s  stopped at %s while the injected fluid still moves: no checkpoint can be written then; "
-                  "results up to here are in %s\n",
-                  gap, format_day_time(sim.time()).c_str(), out.string().c_str());
-    } else {
-      checkpoints.save(sim);
-      std::printf("%s  stopped by %s at %s (%ld steps); checkpoint written.\n  continue with: mesosim run --resume %s\n",
-                  gap, signal == SIGTERM ? "SIGTERM" : "SIGINT", format_day_time(sim.time()).c_str(),
-                  sim.state().n_steps, out.string().c_str());
-    }
+    checkpoints.save(sim);
+    std::printf("%s  stopped by %s at %s (%ld steps); checkpoint written.\n  continue with: mesosim run --resume %s\n",
+                gap, signal == SIGTERM ? "SIGTERM" : "SIGINT", format_day_time(sim.time()).c_str(),
+                sim.state().n_steps, out.string().c_str());
     return signal == SIGTERM ? 143 : 130;
   }
   progress.finish();

@@ -19,7 +19,7 @@ class Checkpointer : public Observer {
   Checkpointer(const std::filesystem::path& dir, std::string inputs_json, double interval, const WallClock& wall,
                ResultsWriter& results);
   void on_step(const Simulation& sim) override;
-  /// Writes a checkpoint now (the caller checks sim.can_checkpoint()).
+  /// Writes a checkpoint now.
   void save(const Simulation& sim);
 
  private:

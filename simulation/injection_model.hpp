@@ -100,10 +100,8 @@ class InjectionModel {
   virtual void add_summary(const TransportState& /*state*/, nlohmann::json& /*report*/,
                            std::ostringstream& /*text*/) const {}
 
-  /// False while a checkpoint cannot hold the model's state (both shipped models can after any step).
-  virtual bool can_checkpoint() const { return true; }
-  /// The model's memory into a checkpoint by name, keys prefixed with name() (only when
-  /// can_checkpoint()), and back on resuming at the state's time (the state itself is read by the
+  /// The model's memory into a checkpoint by name, keys prefixed with name(), after any step and
+  /// after a stop (a model must be able to save whenever advance_to returns), and back on resuming at the state's time (the state itself is read by the
   /// run; a missing key is an InputError naming it).
   virtual void save(Checkpoint& checkpoint) const = 0;
   virtual void load(const Checkpoint& checkpoint, const TransportState& state) = 0;

@@ -61,8 +61,6 @@ class Simulation {
   void clear_stop() { stop_.store(false); }
   bool finished() const { return next_output_ > n_outputs_; }
 
-  /// Whether a checkpoint can hold the run now (not while the Darcy fluid still moves).
-  bool can_checkpoint() const { return model_->can_checkpoint(); }
   /// The run's position ("run.next_output") and the model's memory into a checkpoint (the
   /// writers add theirs; the state's fields are written with it by write_checkpoint).
   void save(Checkpoint& checkpoint) const;

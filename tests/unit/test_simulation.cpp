@@ -179,7 +179,6 @@ TEST(Simulation, ResumeFromCheckpointEqualsOneCall) {
     StopAt stop(first, whole.state().n_steps / 3);
     first.add_observer(stop);
     ASSERT_FALSE(first.run());
-    ASSERT_TRUE(first.can_checkpoint());
     Checkpoint checkpoint;
     checkpoint.put_text("run.inputs", "{}");
     first.save(checkpoint);
@@ -272,7 +271,6 @@ TEST(Simulation, DarcyStoppedInEveryPhaseResumesToTheSameRun) {
       first.add_observer(stop);
       ASSERT_FALSE(first.run());
       ASSERT_TRUE(stop.stopped);
-      ASSERT_TRUE(first.can_checkpoint());
       Checkpoint checkpoint;
       checkpoint.put_text("run.inputs", "{}");
       first.save(checkpoint);
@@ -298,7 +296,6 @@ TEST(Simulation, DarcyInPiecesEqualsOneCallAndReportsTheInjectionEnd) {
   ASSERT_EQ(whole_rows.ends.size(), 1u);
   EXPECT_EQ(whole_rows.ends[0].first, 0u);
   EXPECT_DOUBLE_EQ(whole_rows.ends[0].second, 10.0);
-  EXPECT_TRUE(whole.can_checkpoint());  // the fluid still moves after 4 min: a coupled checkpoint
 
   Simulation pieces(scenario);
   Recorder piece_rows;
@@ -369,7 +366,6 @@ TEST(Simulation, WritersStoppedCheckpointedAndResumedWriteTheFilesOfOneRun) {
       first.add_observer(stop);
       ASSERT_FALSE(first.run());
       EXPECT_EQ(first.state().n_steps, stop_at);
-      ASSERT_TRUE(first.can_checkpoint());
       writers.checkpoints.save(first);
     }
     {
