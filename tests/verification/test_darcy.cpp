@@ -690,6 +690,23 @@ TEST(Darcy, InjectionsAreCheckedWhenAdded) {
   EXPECT_THROW(DarcyReservoir(small_grid, Boundaries{}, layered_tissue(), demanding_components(), unknown), InputError);
 }
 
+/// Everything a stopped and continued run must reproduce bitwise: the solutes (free and bound), the
+/// fluid (e, p), the solute and fluid ledgers, the time, step counts and the reservoir's counters.
+std::vector<double> darcy_run_bits(const DarcyReservoir& reservoir, const TransportState& s) {
+  std::vector<double> values = s.u.raw();
+  values.insert(values.end(), s.bound.raw().begin(), s.bound.raw().end());
+  values.insert(values.end(), reservoir.excess().begin(), reservoir.excess().end());
+  const double* p = reservoir.fluid().u.component(0);
+  values.insert(values.end(), p, p + small_grid.n_cells());
+  for (const MassLedger& l : {s.ledger[0], s.ledger[1], reservoir.fluid().ledger[0]})
+    values.insert(values.end(), {l.injected, l.to_blood, l.to_lymph, l.degraded, l.boundary[x_low], l.boundary[bottom]});
+  const DarcyStats& st = reservoir.stats();
+  values.insert(values.end(), {s.time, double(s.n_steps), double(st.n_coupled_steps), double(st.n_rest_steps),
+                               double(st.n_pressure_solves), double(st.n_pressure_iterations), st.rest_time,
+                               st.released_volume});
+  return values;
+}
+
 /// Two injections 5 minutes apart run to 900 s in one call, or stopped (the stop flag) after the
 /// first step to reach each time in `stops` (s) and continued from a checkpoint's memory in a reservoir built afresh: the
 /// solutes, the fluid, the ledgers and the counters must be the same bits. `n_coupled` of the
@@ -702,19 +719,6 @@ void check_stopped_and_restored_runs_equal_one_run(const Tissue& tissue, const s
   later.x = 0.6e-3;
   const std::vector<DarcyInjection> injections{small_injection({5.0, 2.0}), later};
   auto fresh = [&]() { return std::make_unique<DarcyReservoir>(small_grid, bc, tissue, demanding_components()); };
-  auto result = [](const DarcyReservoir& reservoir, const TransportState& s) {
-    std::vector<double> values = s.u.raw();
-    values.insert(values.end(), s.bound.raw().begin(), s.bound.raw().end());
-    values.insert(values.end(), reservoir.excess().begin(), reservoir.excess().end());
-    const double* p = reservoir.fluid().u.component(0);
-    values.insert(values.end(), p, p + small_grid.n_cells());
-    for (const MassLedger& l : {s.ledger[0], s.ledger[1], reservoir.fluid().ledger[0]})
-      values.insert(values.end(), {l.injected, l.to_blood, l.to_lymph, l.degraded, l.boundary[x_low], l.boundary[bottom]});
-    const DarcyStats& st = reservoir.stats();
-    values.insert(values.end(), {s.time, double(s.n_steps), double(st.n_coupled_steps), double(st.n_rest_steps),
-                                 double(st.n_pressure_solves), st.rest_time, st.released_volume});
-    return values;
-  };
   std::unique_ptr<DarcyReservoir> whole = fresh();
   for (const DarcyInjection& injection : injections) whole->add_injection(injection);
   TransportState whole_state = whole->make_state();
@@ -747,7 +751,7 @@ void check_stopped_and_restored_runs_equal_one_run(const Tissue& tissue, const s
   }
   EXPECT_EQ(next_stop, stops.size());
   EXPECT_EQ(n_coupled_stops, n_coupled);
-  EXPECT_TRUE(result(*whole, whole_state) == result(*reservoir, state));
+  EXPECT_TRUE(darcy_run_bits(*whole, whole_state) == darcy_run_bits(*reservoir, state));
   std::printf("stopped and restored %zu times (%d in the coupled phase) in %ld steps (%ld coupled, at rest from "
               "%.1f s): the same bits\n", stops.size(), n_coupled_stops, whole_state.n_steps, whole->stats().n_coupled_steps,
               whole->stats().rest_time);
@@ -769,19 +773,6 @@ TEST(Darcy, AStopDuringThePressureSolveAbandonsTheStepAndChangesNothing) {
   const Boundaries bc = x_and_bottom_sinks();
   for (const bool stiffened : {false, true}) {
     const Tissue tissue = stiffened ? stiffened_tissue() : layered_tissue();
-    auto result = [](const DarcyReservoir& reservoir, const TransportState& s) {
-      std::vector<double> values = s.u.raw();
-      values.insert(values.end(), s.bound.raw().begin(), s.bound.raw().end());
-      values.insert(values.end(), reservoir.excess().begin(), reservoir.excess().end());
-      const double* p = reservoir.fluid().u.component(0);
-      values.insert(values.end(), p, p + small_grid.n_cells());
-      for (const MassLedger& l : {s.ledger[0], s.ledger[1], reservoir.fluid().ledger[0]})
-        values.insert(values.end(), {l.injected, l.to_blood, l.to_lymph, l.degraded, l.boundary[x_low], l.boundary[bottom]});
-      const DarcyStats& st = reservoir.stats();
-      values.insert(values.end(), {s.time, double(s.n_steps), double(st.n_coupled_steps), double(st.n_rest_steps),
-                                   double(st.n_pressure_solves), double(st.n_pressure_iterations)});
-      return values;
-    };
     DarcyReservoir whole(small_grid, bc, tissue, demanding_components());
     whole.add_injection(small_injection({5.0, 2.0}));
     TransportState whole_state = whole.make_state();
@@ -801,14 +792,14 @@ TEST(Darcy, AStopDuringThePressureSolveAbandonsTheStepAndChangesNothing) {
       }));
       ASSERT_FALSE(reservoir.at_rest());
       // The flag still raised: the next step is abandoned, nothing changes.
-      const std::vector<double> before = result(reservoir, state);
+      const std::vector<double> before = darcy_run_bits(reservoir, state);
       ASSERT_FALSE(reservoir.advance_to(state, 600.0));
-      EXPECT_TRUE(before == result(reservoir, state)) << "stop at " << at << " s changed the state";
+      EXPECT_TRUE(before == darcy_run_bits(reservoir, state)) << "stop at " << at << " s changed the state";
       ++abandoned;
     }
     stop = false;
     ASSERT_TRUE(reservoir.advance_to(state, 600.0));
-    EXPECT_TRUE(result(whole, whole_state) == result(reservoir, state));
+    EXPECT_TRUE(darcy_run_bits(whole, whole_state) == darcy_run_bits(reservoir, state));
     std::printf("%s: %d steps abandoned at a raised stop, each leaving the same bits; the run continued "
                 "equals one run (%ld coupled steps)\n", stiffened ? "stiffened tissue (multigrid)" : "linear tissue (direct solve)", abandoned, whole.stats().n_coupled_steps);
   }
