@@ -488,7 +488,7 @@ bool DarcyReservoir::solve_nonlinear_pressure(double dt) {
   linearise(false, change, peak);
   for (int picard = 0;; ++picard) {
     stiffened_faces(pressure_, stiffening_, excess_estimate_.data(), faces_, true);
-    const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, rhs_.data(), p);
+    const MultigridReport report = multigrid_->solve(dt, pressure_mass_, faces_, rhs_.data(), p, settings_.pressure_tolerance);
     if (report.interrupted) return false;
     stats_.n_pressure_iterations += report.iterations;
     ++stats_.n_pressure_solves;
