@@ -75,11 +75,12 @@ void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_befor
   };
   UpwindAdvection::Flow flows[6];
   // Both passes read only the start, the predictor's values and (pass 2) the ratios, never a value
-  // of the same pass: they run in cell index order (memory order), not the flow order. A cell
-  // without flows to other cells (quiet ones included) takes no correction.
-  const std::size_t n_cells = model_.grid().n_cells();
+  // of the same pass: they run in cell index order (memory order), not the flow order, and only
+  // over the cells that exchange or drain fluid (upwind_.active()): a quiet cell has no flows and
+  // takes no correction, nor does any other cell without flows to other cells.
+  const std::vector<std::size_t>& active = upwind_.active();
   // Pass 1: Zalesak's R+ and R- per cell from its bound and the antidiffusive amounts it would receive.
-  for (std::size_t cell = 0; cell < n_cells; ++cell) {
+  for (const std::size_t cell : active) {
     const int n_flows = upwind_.inner_flows(cell, flows);
     if (n_flows == 0) continue;
     const int k = int(cell / plane);
@@ -100,7 +101,7 @@ void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_befor
   }
   // Pass 2: each face passes min(R+ of the receiver, R- of the giver) of its amount; the result
   // is clamped to the bound, which the limiter already guarantees up to round-off.
-  for (std::size_t cell = 0; cell < n_cells; ++cell) {
+  for (const std::size_t cell : active) {
     const int n_flows = upwind_.inner_flows(cell, flows);
     if (n_flows == 0) continue;
     const int k = int(cell / plane);

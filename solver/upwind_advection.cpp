@@ -144,8 +144,11 @@ void UpwindAdvection::prepare(double tau, const double* p, const double* e_befor
   // downstream neighbour when its last feeder is done. Quiet cells (no flow, no drain) keep e and
   // u exactly and are left out.
   order_.clear();
-  for (std::size_t cell = 0; cell < g.n_cells(); ++cell)
+  active_.clear();
+  for (std::size_t cell = 0; cell < g.n_cells(); ++cell) {
     if (inflows_[cell] == 0) order_.push_back(cell);
+    if (inflows_[cell] != quiet) active_.push_back(cell);
+  }
   const std::size_t plane = g.plane_size();
   for (std::size_t head = 0; head < order_.size(); ++head) {
     const std::size_t cell = order_[head];

@@ -53,6 +53,8 @@ class UpwindAdvection {
   /// The cells that exchange or drain fluid in the prepared step, every cell after the cells that
   /// feed it (the order advect() solves them in); cells not listed keep e and u exactly.
   const std::vector<std::size_t>& order() const { return order_; }
+  /// The cells of order() in index (memory) order.
+  const std::vector<std::size_t>& active() const { return active_; }
 
   /// A face between two cells and the fluid volume crossing it in the prepared step.
   struct Flow {
@@ -91,6 +93,7 @@ class UpwindAdvection {
   double side_factor_[n_sides];  // lateral sides: 2 for a sink, 0 closed; bottom: 1 if a sink
   double tau_ = 0.0;
   std::vector<std::size_t> order_;       // cells that exchange or drain fluid, upstream first
+  std::vector<std::size_t> active_;      // the same cells in index order
   std::vector<unsigned char> inflows_;   // per cell: faces it receives fluid through (255 = quiet)
   // Face volumes of the prepared step, leaving the cell: through its east, north and bottom face
   // per cell (the last column's east face: the open side or the periodic wrap; the last layer's
