@@ -18,15 +18,29 @@ void DarcyAdvection::prepare(double tau, const double* p, const double* e_before
                              MassLedger& fluid) {
   upwind_.prepare(tau, p, e_before, e_after, fluid);
   if (!limited_) return;
+  // The flows are the same for every solute: listed once here, read by each correct().
+  const std::vector<std::size_t>& active = upwind_.active();
+  first_flow_.resize(active.size() + 1);
+  flows_.clear();
+  UpwindAdvection::Flow flows[6];
+  for (std::size_t a = 0; a < active.size(); ++a) {
+    first_flow_[a] = flows_.size();
+    const int n_flows = upwind_.inner_flows(active[a], flows);
+    flows_.insert(flows_.end(), flows, flows + n_flows);
+  }
+  first_flow_[active.size()] = flows_.size();
   const std::size_t n_threads = std::size_t(std::max(omp_get_max_threads(), 1));
   const std::size_t n_cells = model_.grid().n_cells();
   if (slots_.size() < n_threads) slots_.resize(n_threads);
-  for (Scratch& s : slots_)
+  for (Scratch& s : slots_) {
     if (s.start.size() != n_cells) {
       s.start.assign(n_cells, 0.0);
       s.low.assign(n_cells, 0.0);
       s.ratios.assign(2 * n_cells, 1.0);
     }
+    s.bounds.resize(2 * active.size());
+    s.amounts.resize(flows_.size());
+  }
 }
 
 void DarcyAdvection::advect(const AdvectedSolute& solute, const double* e_before, const double* e_after, double* u,
@@ -73,22 +87,29 @@ void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_befor
     widen(cell, lowest, highest);
     for (int f = 0; f < n_flows; ++f) widen(flows[f].neighbour, lowest, highest);
   };
-  UpwindAdvection::Flow flows[6];
   // Both passes read only the start, the predictor's values and (pass 2) the ratios, never a value
   // of the same pass: they run in cell index order (memory order), not the flow order, and only
   // over the cells that exchange or drain fluid (upwind_.active()): a quiet cell has no flows and
-  // takes no correction, nor does any other cell without flows to other cells.
+  // takes no correction, nor does any other cell without flows to other cells. Pass 1 keeps each
+  // cell's bound and antidiffusive amounts for pass 2.
   const std::vector<std::size_t>& active = upwind_.active();
   // Pass 1: Zalesak's R+ and R- per cell from its bound and the antidiffusive amounts it would receive.
-  for (const std::size_t cell : active) {
-    const int n_flows = upwind_.inner_flows(cell, flows);
+  for (std::size_t a = 0; a < active.size(); ++a) {
+    const std::size_t first = first_flow_[a];
+    const int n_flows = int(first_flow_[a + 1] - first);
     if (n_flows == 0) continue;
+    const UpwindAdvection::Flow* flows = flows_.data() + first;
+    double* amounts = s.amounts.data() + first;
+    const std::size_t cell = active[a];
     const int k = int(cell / plane);
     double lowest = 0.0, highest = 0.0;
     bounds(cell, n_flows, flows, lowest, highest);
+    s.bounds[2 * a] = lowest;
+    s.bounds[2 * a + 1] = highest;
     double gains = 0.0, losses = 0.0;
     for (int f = 0; f < n_flows; ++f) {
       const double amount = into(cell, flows[f].neighbour, flows[f].volume);
+      amounts[f] = amount;
       if (amount > 0.0) gains += amount;
       else losses += amount;
     }
@@ -101,23 +122,25 @@ void DarcyAdvection::correct(const AdvectedSolute& solute, const double* e_befor
   }
   // Pass 2: each face passes min(R+ of the receiver, R- of the giver) of its amount; the result
   // is clamped to the bound, which the limiter already guarantees up to round-off.
-  for (const std::size_t cell : active) {
-    const int n_flows = upwind_.inner_flows(cell, flows);
+  for (std::size_t a = 0; a < active.size(); ++a) {
+    const std::size_t first = first_flow_[a];
+    const int n_flows = int(first_flow_[a + 1] - first);
     if (n_flows == 0) continue;
+    const UpwindAdvection::Flow* flows = flows_.data() + first;
+    const double* amounts = s.amounts.data() + first;
+    const std::size_t cell = active[a];
     const int k = int(cell / plane);
-    double lowest = 0.0, highest = 0.0;
-    bounds(cell, n_flows, flows, lowest, highest);
     double change = 0.0;
     for (int f = 0; f < n_flows; ++f) {
       const std::size_t neighbour = flows[f].neighbour;
-      const double amount = into(cell, neighbour, flows[f].volume);
+      const double amount = amounts[f];
       const double passed = amount > 0.0 ? std::min(s.ratios[2 * cell], s.ratios[2 * neighbour + 1])
                                          : std::min(s.ratios[2 * cell + 1], s.ratios[2 * neighbour]);
       change += passed * amount;
     }
     const double part = solute.partition[k];
     const double value = s.low[cell] + change / (solute.capacity[k] + solute.fp[k] * e_after[cell]);
-    u[cell] = std::clamp(value, lowest / part, highest / part);
+    u[cell] = std::clamp(value, s.bounds[2 * a] / part, s.bounds[2 * a + 1] / part);
   }
 }
 

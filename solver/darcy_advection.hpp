@@ -45,7 +45,8 @@ class DarcyAdvection {
   void set_faces(const FaceConductances* faces) { upwind_.set_faces(faces); }
 
   /// UpwindAdvection::prepare (the new e, the fluid ledger, the flow order); the limited scheme
-  /// also sizes one scratch slot of 4 n_cells doubles per OpenMP thread here.
+  /// also lists each active cell's flows to other cells once for all solutes, and sizes one
+  /// scratch slot per OpenMP thread (4 doubles per cell, 3 per active cell and 1 per flow).
   void prepare(double tau, const double* p, const double* e_before, double* e_after, MassLedger& fluid);
 
   /// UpwindAdvection::advect (u in place, drained solute and side losses booked in `ledger`),
@@ -61,6 +62,8 @@ class DarcyAdvection {
   struct Scratch {
     std::vector<double> start, low;  // per cell: u at the start of the step, u of the predictor
     std::vector<double> ratios;      // per cell: Zalesak's R+ and R- (2 n_cells)
+    std::vector<double> bounds;      // per active cell: the lowest and highest c it may take
+    std::vector<double> amounts;     // per flow of flows_: the antidiffusive amount into its cell
   };
   /// Replaces the predictor's u (in u, copied to s.low) by the limited result.
   void correct(const AdvectedSolute& solute, const double* e_before, const double* e_after, double* u,
@@ -71,6 +74,10 @@ class DarcyAdvection {
   std::string scheme_;
   bool limited_;
   std::vector<Scratch> slots_;
+  // The flows to other cells of the prepared step, per cell of upwind_.active() in its order:
+  // those of active()[a] are entries first_flow_[a] to first_flow_[a + 1] - 1 (inner_flows order).
+  std::vector<std::size_t> first_flow_;
+  std::vector<UpwindAdvection::Flow> flows_;
 };
 
 }  // namespace mesosim
