@@ -45,8 +45,9 @@ class DarcyAdvection {
   void set_faces(const FaceConductances* faces) { upwind_.set_faces(faces); }
 
   /// UpwindAdvection::prepare (the new e, the fluid ledger, the flow order); the limited scheme
-  /// also lists each active cell's flows to other cells once for all solutes, and sizes one
-  /// scratch slot per OpenMP thread (4 doubles per cell, 3 per active cell and 1 per flow).
+  /// also lists each active cell's flows to other cells once for all solutes (one index per active
+  /// cell, one Flow per flow), and sizes one scratch slot per OpenMP thread (4 doubles per cell,
+  /// 2 per active cell and 1 per flow).
   void prepare(double tau, const double* p, const double* e_before, double* e_after, MassLedger& fluid);
 
   /// UpwindAdvection::advect (u in place, drained solute and side losses booked in `ledger`),
