@@ -5,7 +5,9 @@
 // grows with volume (thickness saturating beyond ~5 mm) and shrinks as it drains.
 // Options as key=value (SI units): volume, rate, depth, cell, e_bleb, end; dermis hydraulics
 // (applied to the epidermis and both dermis layers): S0, beta, a, tau, K0, m, half_life; the same
-// with a fat_ prefix for the hypodermis (fat_S0, fat_K0, ...).
+// with a fat_ prefix for the hypodermis (fat_S0, fat_K0, ...); the pressure iteration: picard_tolerance,
+// max_picard, pressure_tolerance, pressure_forcing (a converged reference: picard_tolerance=1e-6
+// max_picard=1000 pressure_tolerance=1e-11 pressure_forcing=0).
 //   bleb_calibration                                  # the shipped forearm values
 //   bleb_calibration volume=0.02e-6 rate=0.002e-6 cell=0.2e-3
 #include <cmath>
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
   std::map<std::string, double> option{{"volume", 0.1e-6}, {"rate", 0.01e-6}, {"depth", 1e-3},
                                        {"cell", 0.2e-3},    {"e_bleb", 0.1},     {"end", 3600.0}};
   std::map<std::string, double> dermis, fat;  // overrides of the preset's dermis and hypodermis hydraulics
+  DarcySettings settings;
   for (int n = 1; n < argc; ++n) {
     const std::string arg = argv[n];
     const std::size_t eq = arg.find('=');
@@ -35,6 +38,10 @@ int main(int argc, char** argv) {
     const std::string key = arg.substr(0, eq);
     const double value = std::atof(arg.c_str() + eq + 1);
     if (option.count(key)) option[key] = value;
+    else if (key == "picard_tolerance") settings.picard_tolerance = value;
+    else if (key == "max_picard") settings.max_picard_iterations = int(value);
+    else if (key == "pressure_tolerance") settings.pressure_tolerance = value;
+    else if (key == "pressure_forcing") settings.pressure_forcing = value;
     else if (key.rfind("fat_", 0) == 0) fat[key.substr(4)] = value;
     else if (key == "S0" || key == "beta" || key == "a" || key == "tau" || key == "K0" || key == "m" ||
              key == "half_life")
@@ -62,7 +69,7 @@ int main(int argc, char** argv) {
   const Layer& reticular = tissue.layers[2];
   Boundaries bc;
   bc.bottom = BoundaryKind::sink;
-  DarcyReservoir reservoir(grid, bc, tissue, {component_preset("small_molecule", tissue)});
+  DarcyReservoir reservoir(grid, bc, tissue, {component_preset("small_molecule", tissue)}, settings);
   DarcyInjection injection;
   injection.x = injection.y = grid.length_x() / 2;
   injection.depth = option["depth"];
@@ -103,9 +110,11 @@ int main(int argc, char** argv) {
   const DarcyStats& stats = reservoir.stats();
   const MassLedger& fluid = reservoir.fluid().ledger[0];
   std::printf("largest pressure %.0f Pa; half the excess volume gone at %.0f s; fluid drained %.3f, through open "
-              "sides %.3f of injected; fluid ledger residual %.1e; %ld coupled steps, %ld pressure solves, %.1f s "
-              "in pressure solves\n",
+              "sides %.3f of injected; fluid ledger residual %.1e; %ld coupled steps, %ld pressure solves (%ld multigrid-CG "
+              "iterations), %.1f s in pressure solves; %ld steps unconverged after %d solves (e moving by up to %.1f %%)\n",
               peak_pressure, half_life, fluid.to_lymph / fluid.injected, fluid.through_sides() / fluid.injected,
-              reservoir.fluid_ledger_residual(), stats.n_coupled_steps, stats.n_pressure_solves, stats.pressure_seconds);
+              reservoir.fluid_ledger_residual(), stats.n_coupled_steps, stats.n_pressure_solves, stats.n_pressure_iterations,
+              stats.pressure_seconds,
+              stats.n_unconverged_steps, settings.max_picard_iterations, 100.0 * stats.largest_unconverged_change);
   return 0;
 }

@@ -208,6 +208,8 @@ void DarcyBleb::add_summary(const TransportState& /*state*/, json& report, std::
                {"coupled_steps", ds.n_coupled_steps},
                {"pressure_solves", ds.n_pressure_solves},
                {"pressure_iterations", ds.n_pressure_iterations},
+               {"unconverged_steps", ds.n_unconverged_steps},
+               {"largest_unconverged_change", ds.largest_unconverged_change},
                {"wall_pressure_s", ds.pressure_seconds},
                {"wall_advection_s", ds.advection_seconds},
                {"wall_diffusion_reaction_s", ds.diffusion_seconds}};
@@ -232,6 +234,14 @@ void DarcyBleb::add_summary(const TransportState& /*state*/, json& report, std::
                 ds.pressure_seconds, ds.n_pressure_solves, ds.n_pressure_iterations, ds.advection_seconds,
                 ds.diffusion_seconds);
   text << line;
+  if (ds.n_unconverged_steps > 0) {
+    std::snprintf(line, sizeof line,
+                  "pressure iteration unconverged on %ld of %ld coupled steps (after %d solves, e still moving by "
+                  "up to %.1f %% of its peak; tolerance %.1f %%)\n",
+                  ds.n_unconverged_steps, ds.n_coupled_steps, reservoir_->settings().max_picard_iterations,
+                  100.0 * ds.largest_unconverged_change, 100.0 * reservoir_->settings().picard_tolerance);
+    text << line;
+  }
   json per_injection = json::array();
   for (std::size_t r = 0; r < per_injection_.size(); ++r) {
     json entry;
@@ -283,6 +293,8 @@ void DarcyBleb::save(Checkpoint& c) const {
   c.put_count("darcy.stats.n_rest_steps", stats.n_rest_steps);
   c.put_count("darcy.stats.n_pressure_solves", stats.n_pressure_solves);
   c.put_count("darcy.stats.n_pressure_iterations", stats.n_pressure_iterations);
+  c.put_count("darcy.stats.n_unconverged_steps", stats.n_unconverged_steps);
+  c.put_real("darcy.stats.largest_unconverged_change", stats.largest_unconverged_change);
   const MassLedger& f = memory.fluid_ledger;
   c.put_real("darcy.fluid_ledger.injected_m3", f.injected);
   c.put_real("darcy.fluid_ledger.to_blood_m3", f.to_blood);
@@ -322,6 +334,8 @@ void DarcyBleb::load(const Checkpoint& c, const TransportState& state) {
   stats.n_rest_steps = long(c.count("darcy.stats.n_rest_steps"));
   stats.n_pressure_solves = long(c.count_or("darcy.stats.n_pressure_solves", 0));
   stats.n_pressure_iterations = long(c.count_or("darcy.stats.n_pressure_iterations", 0));
+  stats.n_unconverged_steps = long(c.count_or("darcy.stats.n_unconverged_steps", 0));
+  stats.largest_unconverged_change = c.real_or("darcy.stats.largest_unconverged_change", 0.0);
   MassLedger& f = memory.fluid_ledger;
   f.injected = c.real("darcy.fluid_ledger.injected_m3");
   f.to_blood = c.real("darcy.fluid_ledger.to_blood_m3");
