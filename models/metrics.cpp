@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "solver/compensated_sum.hpp"
 #include "solver/error.hpp"
@@ -186,9 +187,17 @@ void RunFiguresTracker::add(const StepSample& s) {
   f.max_coverage = std::max(f.max_coverage, s.coverage);
   f.peak = std::max(f.peak, s.peak);
   f.systemic_fraction = s.to_blood;
+  longest_next_step_ = std::numeric_limits<double>::infinity();
   if (started_ && s.time > last_.time) {
     const StepSample& before = last_;
     const double dt = s.time - before.time;
+    constexpr double max_log_change = 0.1, max_coverage_change = 0.05, near = 4.0;
+    const double high = std::max(before.peak_in_target, s.peak_in_target);
+    const double low = std::min(before.peak_in_target, s.peak_in_target);
+    if (low > 0.0 && high >= threshold_ / near && low <= threshold_ * near && high > low)
+      longest_next_step_ = std::min(longest_next_step_, dt * max_log_change / std::log(high / low));
+    const double coverage_change = std::abs(s.coverage - before.coverage);
+    if (coverage_change > 0.0) longest_next_step_ = std::min(longest_next_step_, dt * max_coverage_change / coverage_change);
     f.coverage_time += 0.5 * (before.coverage + s.coverage) * dt;
     f.time_half_covered += time_at_or_above(before.coverage - 0.5, s.coverage - 0.5, dt);
     // Some target cell at or above threshold: the target peak at or above it, crossing linearly.

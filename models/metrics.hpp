@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <limits>
 #include <vector>
 
 #include "models/transport_model.hpp"
@@ -84,6 +85,11 @@ class RunFiguresTracker {
   explicit RunFiguresTracker(double threshold) : threshold_(threshold) {}
   void add(const StepSample& sample);
   const RunFigures& figures() const { return figures_; }
+  /// The longest next step, s, that keeps the figures sampled finely enough where they change:
+  /// while the target peak is within a factor 4 of the threshold its logarithm may change by at
+  /// most 0.1 per step (crossing times, linear between steps, then err by under 1 % of a step),
+  /// and the coverage by at most 0.05; judged from the last step's change (infinity: no limit).
+  double longest_next_step() const { return longest_next_step_; }
   /// The tracker's memory for a checkpoint, and back (InputError if the size is not the tracker's).
   std::vector<double> memory() const;
   void restore(const std::vector<double>& memory);
@@ -93,6 +99,7 @@ class RunFiguresTracker {
   bool started_ = false;
   StepSample last_;
   RunFigures figures_;
+  double longest_next_step_ = std::numeric_limits<double>::infinity();
 };
 
 }  // namespace mesosim

@@ -54,8 +54,9 @@ class InjectionEvents {
 };
 
 using StepHook = std::function<void(const TransportState&)>;
-/// After every accepted step of one component, with its peak (see Integrator::set_component_hook).
-using ComponentHook = std::function<void(const TransportState& state, int c, double peak)>;
+/// After every accepted step of one component, with its peak; returns the longest next step it
+/// wants for that component (see Integrator::set_component_hook).
+using ComponentHook = std::function<double(const TransportState& state, int c, double peak)>;
 
 class InjectionModel {
  public:

@@ -73,6 +73,7 @@ Simulation::Simulation(const Scenario& scenario, const ResumePoint* resume)
   model_->set_component_hook([this](const TransportState& state, int c, double peak) {
     sample_figures(state, c, peak);
     sampled_at_[std::size_t(c)] = state.time;
+    return figures_[std::size_t(c)].longest_next_step();
   });
   if (resume) {
     for (std::size_t c = 0; c < figures_.size(); ++c) {

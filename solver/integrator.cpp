@@ -293,10 +293,10 @@ void Integrator::advance_component(TransportState& state, int c, double t_end, d
     if (error <= 1.0) {
       state.time = dt == remaining || (t0 == whole_t0 && dt == whole_dt) ? t_end : t0 + dt;
       ++stats_.n_component_steps;
-      if (component_hook_) component_hook_(state, c, fine_peak_);
       stats_.smallest_step = std::min(stats_.smallest_step, dt);
       stats_.largest_step = std::max(stats_.largest_step, dt);
       next = clipped ? std::max(next, dt * factor) : dt * factor;
+      if (component_hook_) next = std::min(next, std::max(0.25 * dt, component_hook_(state, c, fine_peak_)));
       if (learning_[std::size_t(c)] && error > 0.0) {
         // The step this error says would have met the tolerance, without the usual growth limit
         // (an error of 0, nothing to move yet, says nothing: the next step is asked).

@@ -86,8 +86,10 @@ class Integrator {
   /// whole state included (before `on_step`): there `state.time` is component c's time and only
   /// component c is surely at it; `peak` is max(0, partition * u) of component c over the grid,
   /// the peak sample_step would find (from the error estimate's pass). The run figures sample
-  /// every step a component takes this way.
-  using ComponentHook = std::function<void(const TransportState& state, int c, double peak)>;
+  /// every step a component takes this way. It returns the longest next step of component c it
+  /// wants, s (infinity: no limit; the step shrinks by at most 4x for it), so that what it
+  /// samples is resolved in time.
+  using ComponentHook = std::function<double(const TransportState& state, int c, double peak)>;
   void set_component_hook(ComponentHook hook) { component_hook_ = std::move(hook); }
 
   /// What a checkpoint must hold to continue this integration exactly, and its restoration.

@@ -1,9 +1,12 @@
 // Treatment metrics and the instant deposit: coverage and uniformity on known fields, residence
-// half-life of a pure first-order clearance, and a deposit that fills the fluid space at the
+// half-life of a pure first-order clearance, steps limited near the threshold so that its crossing
+// is resolved, and a deposit that fills the fluid space at the
 // syringe concentration with exactly c V injected. The metric table reads every member once.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -70,6 +73,7 @@ TEST(Metrics, TheIntegratorsPeakIsBitwiseSampleStepsPeak) {
     EXPECT_EQ(given.coverage, sample.coverage);
     EXPECT_EQ(given.peak_in_target, sample.peak_in_target);
     EXPECT_EQ(given.in_tissue, sample.in_tissue);
+    return std::numeric_limits<double>::infinity();
   });
   integrator.advance_to(state, 3600.0);
   EXPECT_EQ(long(n_calls), integrator.stats().n_component_steps);  // every accepted step, the last ones too
@@ -144,6 +148,52 @@ TEST(Metrics, TrackerCrossesLinearlyBetweenStepsAndSkipsNoTime) {
   copy.restore(tracker.memory());
   EXPECT_EQ(copy.memory(), tracker.memory());
   EXPECT_THROW(copy.restore({1.0, 2.0}), InputError);
+}
+
+TEST(Metrics, StepsNearTheThresholdResolveTheCrossing) {
+  // Uniform first-order clearance: the step-doubling estimate is 0 (the decay map is exact), so
+  // the steps grow 4x each, and the target peak 16 c0 e^{-k t} crosses the threshold c0 at
+  // t* = ln 16 / k. Sampled by the steps it takes, the time above threshold is off by a large
+  // share of a step unless the tracker's step limit (log change <= 0.1 per step near it) applies.
+  const Grid grid{6, 5, 4, 1e-4, 1e-4};
+  const double k = 1e-4, c0 = 1.0, t_star = std::log(16.0) / k;
+  const TransportModel model(grid, Boundaries{}, testing::uniform_tissue(grid.depth()),
+                             {testing::uniform_component(1, 3e-10, k)});
+  TargetRegion target;
+  target.layers = {0};
+  target.centres = {{0.3e-3, 0.25e-3}};
+  target.radius = 1e-3;
+  const std::vector<std::size_t> cells = target.cells(model);
+  for (const bool limited : {false, true}) {
+    TransportState state(model);
+    add_concentration(model, state, 0, [&](double, double, double) { return 16.0 * c0; });
+    RunFiguresTracker tracker(c0);
+    tracker.add(sample_step(model, state, 0, cells, c0));
+    Integrator integrator(model, IntegratorSettings{});
+    integrator.set_component_hook([&](const TransportState& s, int c, double peak) {
+      tracker.add(sample_step(model, s, c, cells, c0, peak));
+      return limited ? tracker.longest_next_step() : std::numeric_limits<double>::infinity();
+    });
+    integrator.advance_to(state, 3.0 * t_star);
+    const double error = std::abs(tracker.figures().time_above_threshold - t_star) / t_star;
+    std::printf("%s: time above threshold %.1f s (exact %.1f s), error %.2e, %ld steps\n",
+                limited ? "limited" : "unlimited", tracker.figures().time_above_threshold, t_star, error,
+                integrator.stats().n_component_steps);
+    if (limited) EXPECT_LT(error, 1e-3);
+    else EXPECT_GT(error, 1e-2);  // the limit is what resolves it
+  }
+  // The limit itself: far from the threshold none; near it, 0.1 / |change of ln peak| of the last step.
+  RunFiguresTracker tracker(1.0);
+  StepSample a, b;
+  a.time = 0.0, a.peak_in_target = 100.0, b.time = 10.0, b.peak_in_target = 50.0;
+  tracker.add(a);
+  tracker.add(b);
+  EXPECT_EQ(tracker.longest_next_step(), std::numeric_limits<double>::infinity());
+  a.time = 20.0, a.peak_in_target = 2.0;
+  b.time = 30.0, b.peak_in_target = 2.0 * std::exp(-0.5);
+  tracker.add(a);
+  tracker.add(b);
+  EXPECT_NEAR(tracker.longest_next_step(), 10.0 * 0.1 / 0.5, 1e-12);
 }
 
 TEST(Deposit, FillsTheFluidNearestTheTipAtTheSyringeConcentration) {
