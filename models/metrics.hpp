@@ -8,8 +8,8 @@
 // from RunFiguresTracker, fed after every accepted step (summarise() does the same from output rows).
 #pragma once
 
-#include <string>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "models/transport_model.hpp"
@@ -87,7 +87,7 @@ class RunFiguresTracker {
   const RunFigures& figures() const { return figures_; }
   /// The longest next step, s, that keeps the figures sampled finely enough where they change:
   /// while the target peak is within a factor 4 of the threshold its logarithm may change by at
-  /// most 0.1 per step (crossing times, linear between steps, then err by under 1 % of a step),
+  /// most 0.1 per step (crossing times, linear between steps, then err by about 1 % of a step),
   /// and the coverage by at most 0.05; judged from the last step's change (infinity: no limit).
   double longest_next_step() const { return longest_next_step_; }
   /// The tracker's memory for a checkpoint, and back (InputError if the size is not the tracker's).

@@ -17,6 +17,7 @@
 #include "io/checkpoint.hpp"
 #include "models/injection.hpp"
 #include "models/transport_model.hpp"
+#include "solver/integrator.hpp"
 #include "solver/transport_state.hpp"
 
 namespace mesosim {
@@ -56,7 +57,7 @@ class InjectionEvents {
 using StepHook = std::function<void(const TransportState&)>;
 /// After every accepted step of one component, with its peak; returns the longest next step it
 /// wants for that component (see Integrator::set_component_hook).
-using ComponentHook = std::function<double(const TransportState& state, int c, double peak)>;
+using ComponentHook = Integrator::ComponentHook;
 
 class InjectionModel {
  public:
